@@ -1,0 +1,1 @@
+"""Phrasebook (what to listen for and what to suggest) and the advisor."""

@@ -1,0 +1,210 @@
+"""Command line: `deescalate [devices|listen|demo|replay]`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import platformdirs
+
+from app.advice.phrasebook import DEFAULT_PHRASEBOOK, PhrasebookError, spot_phrases
+from app.audio.file_source import AudioFileError, FileSource
+from app.config import APP_NAME, ConfigError, Settings, load_settings
+from app.demo import DEMO_CALL
+from app.events import ErrorEvent, Event
+from app.output import HumanPrinter, JsonPrinter
+from app.speech.base import SpeechError
+from app.speech.engines import ENGINES, Engine, choose_engine
+
+log = logging.getLogger("deescalate")
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class BadInput(Exception):
+    """Anything the user can fix: a file, a model, a device name, a setting."""
+
+
+def _add_engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=ENGINES, help="speech engine (default: auto)")
+    parser.add_argument("--model", help="Vosk model folder")
+    parser.add_argument(
+        "--phrasebook", action="append", type=Path, help="phrasebook file (repeat for overlays)"
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON event per line")
+    parser.add_argument("--partials", action="store_true", help="also print partial words")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=APP_NAME, description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("devices", help="list audio inputs, marking monitors of outputs")
+    listen = sub.add_parser("listen", help="live call: recognise both speakers")
+    listen.add_argument("--agent", help="agent's microphone (name from `deescalate devices`)")
+    listen.add_argument("--customer", help="call audio: a monitor/loopback input")
+    _add_engine_options(listen)
+    demo = sub.add_parser("demo", help="replay the built-in demo call")
+    demo.add_argument("--fast", action="store_true", help="as fast as possible, not real time")
+    _add_engine_options(demo)
+    replay = sub.add_parser("replay", help="run a recorded call (WAV/FLAC) through the pipeline")
+    replay.add_argument("path", type=Path)
+    replay.add_argument("--channels", help="agent,customer | customer,agent | customer")
+    replay.add_argument("--realtime", action="store_true", help="pace the file in real time")
+    _add_engine_options(replay)
+    return parser
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    log_dir = Path(platformdirs.user_log_dir(APP_NAME))
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            log_dir / "deescalate.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError as exc:
+        log.warning("not writing a log file in %s: %s", log_dir, exc)
+        return
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    logging.getLogger().addHandler(handler)
+
+
+def _engine(args: argparse.Namespace, settings: Settings) -> Engine:
+    books = args.phrasebook or [Path(p) for p in settings.phrasebook] or [DEFAULT_PHRASEBOOK]
+    try:
+        hotwords = spot_phrases(books)
+        return choose_engine(args.engine or settings.engine, args.model, settings.vosk_model, hotwords)
+    except (SpeechError, PhrasebookError) as exc:
+        raise BadInput(str(exc)) from exc
+
+
+def _printer(args: argparse.Namespace) -> Callable[[Event], None]:
+    return JsonPrinter() if args.json else HumanPrinter(show_partials=args.partials)
+
+
+def _run(sources, engine: Engine, live: bool, args: argparse.Namespace) -> int:
+    from app.pipeline import Pipeline
+
+    printer = _printer(args)
+    if not args.json:
+        print(f"engine: {engine.description}", file=sys.stderr)
+    pipeline = Pipeline(sources, engine.make, live=live)
+    errors = []
+
+    def on_event(event: Event) -> None:
+        if isinstance(event, ErrorEvent):
+            errors.append(event)
+        printer(event)
+
+    pipeline.run(on_event)
+    return EXIT_BAD_INPUT if errors and not live else EXIT_OK
+
+
+def cmd_devices(_args: argparse.Namespace, _settings: Settings) -> int:
+    from app.audio.devices import list_inputs
+
+    inputs = list_inputs()
+    if not inputs:
+        print("No audio inputs found (no sound card, or no PulseAudio/PipeWire server running).")
+        return EXIT_OK
+    for dev in inputs:
+        marks = []
+        if dev.is_default:
+            marks.append("default")
+        if dev.is_monitor:
+            marks.append(f"monitor of {dev.monitor_of}: use for --customer")
+        suffix = f"  ({'; '.join(marks)})" if marks else ""
+        print(f"{dev.label}  {dev.channels} ch, {dev.default_rate} Hz{suffix}")
+    return EXIT_OK
+
+
+def _live_sources(args: argparse.Namespace, settings: Settings) -> list:
+    from app.audio.capture import DeviceSource
+    from app.audio.devices import default_agent_input, default_customer_input, find_input
+    from app.audio.feed import Speaker
+
+    sources = []
+    for speaker, wanted, fallback in (
+        (Speaker.AGENT, getattr(args, "agent", None) or settings.agent_device, default_agent_input),
+        (
+            Speaker.CUSTOMER,
+            getattr(args, "customer", None) or settings.customer_device,
+            default_customer_input,
+        ),
+    ):
+        device = find_input(wanted) if wanted else fallback()
+        if wanted and device is None:
+            raise BadInput(f"No audio input named {wanted!r}: see `deescalate devices`.")
+        if device is not None:
+            sources.append(DeviceSource(speaker, device))
+    return sources
+
+
+def cmd_listen(args: argparse.Namespace, settings: Settings) -> int:
+    sources = _live_sources(args, settings)
+    if not sources:
+        raise BadInput(
+            "No audio input found. Plug in a headset or start PulseAudio/PipeWire, "
+            "or try `deescalate demo`."
+        )
+    return _run(sources, _engine(args, settings), live=True, args=args)
+
+
+def _file_source(path: Path, channels: str | None, realtime: bool) -> FileSource:
+    try:
+        return FileSource(path, channels, realtime)
+    except AudioFileError as exc:
+        raise BadInput(str(exc)) from exc
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.json:
+        print(f"Playing the built-in demo call ({DEMO_CALL.name}).", file=sys.stderr)
+    source = _file_source(DEMO_CALL, None, realtime=not args.fast)
+    return _run([source], _engine(args, settings), live=False, args=args)
+
+
+def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
+    source = _file_source(args.path, args.channels, args.realtime)
+    return _run([source], _engine(args, settings), live=False, args=args)
+
+
+def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
+    """No command: listen live when there are devices, else play the demo call."""
+    for name in ("engine", "model", "phrasebook", "json", "partials", "fast"):
+        setattr(args, name, getattr(args, name, None))
+    if _live_sources(args, settings):
+        return cmd_listen(args, settings)
+    print("No audio device found: playing the built-in demo call instead.", file=sys.stderr)
+    return cmd_demo(args, settings)
+
+
+COMMANDS = {
+    None: cmd_start,
+    "devices": cmd_devices,
+    "listen": cmd_listen,
+    "demo": cmd_demo,
+    "replay": cmd_replay,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.verbose)
+    try:
+        settings = load_settings()
+        return COMMANDS[args.command](args, settings)
+    except (BadInput, ConfigError) as exc:
+        print(f"{APP_NAME}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED

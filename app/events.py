@@ -1,0 +1,67 @@
+"""The event stream: small immutable records, one JSON object per line in `--json` output.
+
+Every event carries `t`, the seconds of call audio fed into the pipeline when it was
+produced, so a replayed file and a live call give the same events at the same `t`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import ClassVar
+
+from app.speech.base import Word
+
+
+@dataclass(frozen=True)
+class Event:
+    type: ClassVar[str] = "event"
+    t: float
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["t"] = round(self.t, 3)
+        return {"type": self.type, **data}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class TranscriptEvent(Event):
+    type: ClassVar[str] = "transcript"
+    speaker: str
+    text: str
+    final: bool
+    start: float
+    end: float
+    spotted: bool = False
+    """A trigger phrase found by keyword spotting rather than open recognition."""
+    words: tuple[Word, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class StatusEvent(Event):
+    type: ClassVar[str] = "status"
+    speaker: str
+    state: str
+    detail: str
+    dropped_blocks: int = 0
+    overflows: int = 0
+
+
+@dataclass(frozen=True)
+class LevelEvent(Event):
+    """The input level of a speaker became a problem for recognition, or stopped being one."""
+
+    type: ClassVar[str] = "level"
+    speaker: str
+    problem: str | None
+    speech_dbfs: float
+    clipped_fraction: float
+
+
+@dataclass(frozen=True)
+class ErrorEvent(Event):
+    type: ClassVar[str] = "error"
+    message: str

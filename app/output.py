@@ -1,0 +1,49 @@
+"""Printing the event stream: readable lines for people, JSON lines for tools."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from app.events import ErrorEvent, Event, LevelEvent, StatusEvent, TranscriptEvent
+
+
+def clock(t: float) -> str:
+    minutes, seconds = divmod(t, 60)
+    return f"{int(minutes):02d}:{seconds:04.1f}"
+
+
+class JsonPrinter:
+    def __init__(self, out: TextIO | None = None) -> None:
+        self._out = out or sys.stdout
+
+    def __call__(self, event: Event) -> None:
+        print(event.to_json(), file=self._out, flush=True)
+
+
+class HumanPrinter:
+    def __init__(self, out: TextIO | None = None, show_partials: bool = False) -> None:
+        self._out = out or sys.stdout
+        self._show_partials = show_partials
+
+    def __call__(self, event: Event) -> None:
+        line = self.format(event)
+        if line:
+            print(line, file=self._out, flush=True)
+
+    def format(self, event: Event) -> str | None:
+        stamp = f"[{clock(event.t)}]"
+        match event:
+            case TranscriptEvent(spotted=True):
+                return f"{stamp} {event.speaker:<8} ** heard: {event.text}"
+            case TranscriptEvent(final=True):
+                return f"{stamp} {event.speaker:<8} {event.text}"
+            case TranscriptEvent() if self._show_partials:
+                return f"{stamp} {event.speaker:<8} … {event.text}"
+            case StatusEvent():
+                return f"{stamp} {event.speaker:<8} [{event.state}] {event.detail}"
+            case LevelEvent():
+                return f"{stamp} {event.speaker:<8} [level] {event.problem or 'back to normal'}"
+            case ErrorEvent():
+                return f"{stamp} ERROR {event.message}"
+        return None

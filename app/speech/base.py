@@ -1,0 +1,64 @@
+"""What every recogniser offers: feed 16 kHz PCM, get partial and final words with times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+class SpeechError(Exception):
+    """A recogniser or model problem, with a message that says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    start: float
+    """Seconds of this speaker's audio fed before the word began."""
+    end: float
+    conf: float
+
+
+@dataclass(frozen=True)
+class Recognition:
+    text: str
+    words: tuple[Word, ...]
+    final: bool
+    start: float
+    end: float
+    spotted: bool = False
+    """True for a trigger phrase found by keyword spotting or a grammar, not open recognition."""
+
+
+class Recognizer(Protocol):
+    """One speaker's recogniser. Not thread-safe: one worker thread owns it."""
+
+    name: str
+
+    def accept(self, pcm: np.ndarray) -> list[Recognition]:
+        """Feed int16 mono PCM at 16 kHz; returns whatever became known."""
+        ...
+
+    def finish(self) -> list[Recognition]:
+        """End of audio: flush the last words as final."""
+        ...
+
+
+class NullRecognizer:
+    """`--engine none`: no words, only the clock moves (voice features still work)."""
+
+    name = "none"
+
+    def accept(self, pcm: np.ndarray) -> list[Recognition]:
+        return []
+
+    def finish(self) -> list[Recognition]:
+        return []
+
+
+def words_span(words: tuple[Word, ...], default: float) -> tuple[float, float]:
+    if not words:
+        return default, default
+    return words[0].start, words[-1].end
