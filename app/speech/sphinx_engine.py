@@ -25,6 +25,10 @@ PARTIAL_EVERY = 0.2  # seconds of speech between partial hypotheses
 THRESHOLD_PER_PHONE = 3e-4
 """Keyword-spotting threshold scales with phrase length: longer phrases are less likely
 by chance, so each phone lowers the bar by this factor."""
+CMN_INIT = "60,3,-1"
+"""Starting cepstral mean. The gain control brings speech to about -20 dBFS, where the
+energy coefficient averages about 60; PocketSphinx's default (40) suits much quieter input
+and costs the first utterances of a call their accuracy while the live mean adapts."""
 MIN_PHONES = 5
 """Shorter phrases ("sue", "hell") match chance sounds far too often to be spotted."""
 FILLER_WORDS = {"<s>", "</s>", "<sil>", "[NOISE]", "[SPEECH]", "[BREATH]"}
@@ -51,6 +55,7 @@ class SphinxRecognizer:
         from pocketsphinx import Endpointer
 
         self._decoder = _make_decoder()
+        self._decoder.set_cmn(CMN_INIT)
         self._endpointer = Endpointer(sample_rate=SAMPLE_RATE)
         self._frame_samples = self._endpointer.frame_bytes // 2
         self._pending = np.zeros(0, dtype=np.int16)
@@ -64,6 +69,7 @@ class SphinxRecognizer:
         phrases = self._known_phrases(hotwords)
         if phrases:
             self._spotter = _make_decoder(kws=self._write_keyphrases(phrases))
+            self._spotter.set_cmn(CMN_INIT)
 
     @property
     def spots_keywords(self) -> bool:
