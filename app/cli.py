@@ -65,6 +65,9 @@ def _setup_logging(verbose: bool) -> None:
         format="%(levelname)s %(name)s: %(message)s",
     )
     log_dir = Path(platformdirs.user_log_dir(APP_NAME))
+    root = logging.getLogger()
+    if any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
+        return
     try:
         log_dir.mkdir(parents=True, exist_ok=True)
         handler = logging.handlers.RotatingFileHandler(
@@ -75,7 +78,7 @@ def _setup_logging(verbose: bool) -> None:
         return
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.INFO)
-    logging.getLogger().addHandler(handler)
+    root.addHandler(handler)
 
 
 def _engine(args: argparse.Namespace, settings: Settings) -> Engine:

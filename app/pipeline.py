@@ -91,11 +91,13 @@ class EventMerger:
 
     def __init__(self, speakers: Iterable[Speaker]) -> None:
         self._clocks = {s: 0.0 for s in speakers}
-        self._heap: list[tuple[float, int, Event]] = []
+        self._heap: list[tuple[float, str, int, Event]] = []
         self._seq = itertools.count()
 
     def add(self, event: Event) -> None:
-        heapq.heappush(self._heap, (event.t, next(self._seq), event))
+        # Ties at the same call time go by speaker, so thread timing never reorders them.
+        speaker = getattr(event, "speaker", "")
+        heapq.heappush(self._heap, (event.t, speaker, next(self._seq), event))
 
     def advance(self, speaker: Speaker, t: float) -> None:
         self._clocks[speaker] = t
@@ -111,11 +113,11 @@ class EventMerger:
         limit = self.watermark
         out = []
         while self._heap and self._heap[0][0] <= limit:
-            out.append(heapq.heappop(self._heap)[2])
+            out.append(heapq.heappop(self._heap)[-1])
         return out
 
     def flush(self) -> list[Event]:
-        out = [item[2] for item in sorted(self._heap)]
+        out = [item[-1] for item in sorted(self._heap)]
         self._heap.clear()
         return out
 

@@ -10,6 +10,8 @@ import numpy as np
 from app.audio.sources import SourceState
 
 NO_CALLBACK_SECONDS = 1.5
+OPEN_GRACE_SECONDS = 4.0
+"""Some backends (PulseAudio through ALSA) take seconds to deliver the first block."""
 ZERO_AUDIO_SECONDS = 5.0
 REOPEN_EVERY_SECONDS = 2.0
 
@@ -36,11 +38,11 @@ class Liveness:
 
     def state(self) -> SourceState:
         now = self._clock()
-        since_block = now - (self.last_block or self.opened_at)
-        if since_block > NO_CALLBACK_SECONDS:
-            return SourceState.LOST
         if not self.last_block:
-            return SourceState.STARTING
+            late = now - self.opened_at > OPEN_GRACE_SECONDS
+            return SourceState.LOST if late else SourceState.STARTING
+        if now - self.last_block > NO_CALLBACK_SECONDS:
+            return SourceState.LOST
         if now - (self.last_sound or self.opened_at) > ZERO_AUDIO_SECONDS:
             return SourceState.SILENT
         return SourceState.LISTENING

@@ -30,4 +30,6 @@ def test_a_device_that_never_calls_back_is_lost():
     clock = FakeClock()
     live = Liveness(clock)
     clock.now += 2.0
+    assert live.state() == SourceState.STARTING  # still within the opening grace
+    clock.now += 3.0
     assert live.state() == SourceState.LOST
