@@ -85,7 +85,9 @@ def _engine(args: argparse.Namespace, settings: Settings) -> Engine:
     books = args.phrasebook or [Path(p) for p in settings.phrasebook] or [DEFAULT_PHRASEBOOK]
     try:
         hotwords = spot_phrases(books)
-        return choose_engine(args.engine or settings.engine, args.model, settings.vosk_model, hotwords)
+        return choose_engine(
+            args.engine or settings.engine, args.model, settings.vosk_model, hotwords
+        )
     except (SpeechError, PhrasebookError) as exc:
         raise BadInput(str(exc)) from exc
 

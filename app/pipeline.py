@@ -73,7 +73,11 @@ class SpeakerChannel:
         self._level_problem = report.problem
         return [
             LevelEvent(
-                self.t, str(self.speaker), report.problem, report.speech_dbfs, report.clipped_fraction
+                self.t,
+                str(self.speaker),
+                report.problem,
+                report.speech_dbfs,
+                report.clipped_fraction,
             )
         ]
 
@@ -151,7 +155,10 @@ class Pipeline:
         started = time.monotonic()
         workers = [
             threading.Thread(
-                target=self._work, args=(feed, started), name=f"recognise-{feed.speaker}", daemon=True
+                target=self._work,
+                args=(feed, started),
+                name=f"recognise-{feed.speaker}",
+                daemon=True,
             )
             for feed in self.feeds
         ]

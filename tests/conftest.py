@@ -17,6 +17,7 @@ import soundfile as sf
 from app.audio.feed import SAMPLE_RATE
 from app.demo.synth import Voice, speak
 
+DEFAULT_VOICE = Voice()
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
@@ -29,7 +30,7 @@ def say():
     """`say(text, voice=Voice(...), pad=0.5)`: float32 16 kHz speech with silence around it."""
     cache: dict[tuple, np.ndarray] = {}
 
-    def _say(text: str, voice: Voice = Voice(), pad: float = 0.5) -> np.ndarray:
+    def _say(text: str, voice: Voice = DEFAULT_VOICE, pad: float = 0.5) -> np.ndarray:
         key = (text, voice, pad)
         if key not in cache:
             silence = np.zeros(int(pad * SAMPLE_RATE), dtype=np.float32)
@@ -105,7 +106,10 @@ def pulse(tmp_path_factory) -> PulseServer:
     os.environ["XDG_RUNTIME_DIR"] = str(runtime)
     server = PulseServer(runtime, process)
     for _ in range(100):
-        if socket.exists() and subprocess.run(["pactl", "info"], capture_output=True).returncode == 0:
+        if (
+            socket.exists()
+            and subprocess.run(["pactl", "info"], capture_output=True).returncode == 0
+        ):
             break
         time.sleep(0.1)
     else:

@@ -91,7 +91,9 @@ def _pactl_text(*args: str) -> str | None:
     if not shutil.which("pactl"):
         return None
     try:
-        done = subprocess.run(["pactl", *args], capture_output=True, text=True, timeout=3, check=True)
+        done = subprocess.run(
+            ["pactl", *args], capture_output=True, text=True, timeout=3, check=True
+        )
     except (subprocess.SubprocessError, OSError):
         return None
     return done.stdout.strip() or None

@@ -57,7 +57,9 @@ class SpeakerFeed:
                 self.counters.blocks_dropped += 1
                 dropped = self.counters.blocks_dropped
             if dropped == 1 or dropped % 100 == 0:
-                log.warning("%s audio: recogniser is behind, %d blocks dropped", self.speaker, dropped)
+                log.warning(
+                    "%s audio: recogniser is behind, %d blocks dropped", self.speaker, dropped
+                )
             return False
         with self._lock:
             self.counters.blocks_in += 1
@@ -74,7 +76,9 @@ class SpeakerFeed:
             self.counters.overflows += 1
             overflows = self.counters.overflows
         if overflows == 1 or overflows % 100 == 0:
-            log.warning("%s audio: input overflow reported by the driver (%d)", self.speaker, overflows)
+            log.warning(
+                "%s audio: input overflow reported by the driver (%d)", self.speaker, overflows
+            )
 
     def close(self) -> None:
         """Marks the end of the stream; `pop` returns None after the queued blocks."""

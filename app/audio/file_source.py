@@ -60,7 +60,9 @@ class FileSource:
         self._file = check_audio_file(path)
         layout = channels or ("agent,customer" if self._file.channels == 2 else "customer")
         if layout not in CHANNEL_LAYOUTS:
-            raise AudioFileError(f"unknown channel layout {layout!r}: use {', '.join(CHANNEL_LAYOUTS)}")
+            raise AudioFileError(
+                f"unknown channel layout {layout!r}: use {', '.join(CHANNEL_LAYOUTS)}"
+            )
         self._speakers = CHANNEL_LAYOUTS[layout]
         self._mix_down = len(self._speakers) == 1
         if len(self._speakers) == 2 and self._file.channels == 1:

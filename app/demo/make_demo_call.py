@@ -25,9 +25,17 @@ def customer(level: int) -> Voice:
 
 DEMO_LINES = [
     Line("agent", "Thank you for calling, this is Sam. How can I help you today?", AGENT),
-    Line("customer", "Hi. My internet has been down since Monday and nobody has fixed it.", customer(0)),
+    Line(
+        "customer",
+        "Hi. My internet has been down since Monday and nobody has fixed it.",
+        customer(0),
+    ),
     Line("agent", "I am sorry to hear that. Let me pull up your account.", AGENT),
-    Line("customer", "This is the third time I am calling. I already told you all of this.", customer(1)),
+    Line(
+        "customer",
+        "This is the third time I am calling. I already told you all of this.",
+        customer(1),
+    ),
     Line("agent", "I understand. Can you confirm the address on the account?", AGENT),
     Line(
         "customer",
@@ -56,7 +64,10 @@ DEMO_LINES = [
 def main() -> None:
     stereo, placed = render_call(DEMO_LINES)
     sf.write(DEMO_CALL, stereo, SAMPLE_RATE, format="FLAC", subtype="PCM_16")
-    script = [{"speaker": p.speaker, "text": p.text, "start": round(p.start, 2), "end": round(p.end, 2)} for p in placed]
+    script = [
+        {"speaker": p.speaker, "text": p.text, "start": round(p.start, 2), "end": round(p.end, 2)}
+        for p in placed
+    ]
     DEMO_CALL.with_suffix(".json").write_text(json.dumps(script, indent=1) + "\n")
     print(f"wrote {DEMO_CALL} ({stereo.shape[0] / SAMPLE_RATE:.1f} s) and its script")
 

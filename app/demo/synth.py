@@ -34,7 +34,9 @@ class Voice:
 def speak(text: str, voice: Voice = Voice()) -> np.ndarray:
     """Float32 mono audio at 16 kHz."""
     if not shutil.which("espeak-ng"):
-        raise SynthError("espeak-ng is not installed: run `make setup` (it installs the Debian package).")
+        raise SynthError(
+            "espeak-ng is not installed: run `make setup` (it installs the Debian package)."
+        )
     args = ["espeak-ng", "-v", voice.name, "-s", str(voice.rate), "-p", str(voice.pitch)]
     args += ["-a", str(voice.amplitude), "--stdout", text]
     done = subprocess.run(args, capture_output=True, check=True)

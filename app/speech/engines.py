@@ -57,4 +57,6 @@ def _vosk(choice, hotwords: Sequence[str]) -> Engine:
 def _sphinx(hotwords: Sequence[str]) -> Engine:
     from app.speech.sphinx_engine import SphinxRecognizer
 
-    return Engine("sphinx", "pocketsphinx (built-in US English)", lambda: SphinxRecognizer(hotwords))
+    return Engine(
+        "sphinx", "pocketsphinx (built-in US English)", lambda: SphinxRecognizer(hotwords)
+    )

@@ -19,7 +19,7 @@ PROJECT_MODELS = Path(__file__).resolve().parents[2] / "models"
 class ModelChoice:
     path: Path
     origin: str
-    """Where the path came from, named for error messages ("--model", "$DEESCALATE_VOSK_MODEL"...)."""
+    """Where the path came from, for error messages: "--model", "$DEESCALATE_VOSK_MODEL"..."""
 
 
 def _acoustic_model(folder: Path) -> Path | None:
@@ -70,7 +70,8 @@ def check_model_folder(choice: ModelChoice) -> Path:
     if path.is_file():
         if path.suffix.lower() in {".zip", ".tar", ".gz", ".tgz"}:
             raise SpeechError(
-                f"{path} {where} is an archive: unzip it and use the folder that contains am/ and conf/."
+                f"{path} {where} is an archive: unzip it and use the folder that "
+                "contains am/ and conf/."
             )
         raise SpeechError(f"{path} {where} is a file; a Vosk model is a folder with am/ and conf/.")
     missing = missing_parts(path)
@@ -110,7 +111,9 @@ def search_folders() -> list[tuple[Path, str]]:
     ]
 
 
-def find_vosk_model(cli_path: str | None = None, config_path: str | None = None) -> ModelChoice | None:
+def find_vosk_model(
+    cli_path: str | None = None, config_path: str | None = None
+) -> ModelChoice | None:
     """The configured or discovered model, unchecked; None when there is none anywhere.
 
     A model named explicitly (command line, environment, config) is returned even if it is

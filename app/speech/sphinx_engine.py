@@ -45,7 +45,9 @@ def _make_decoder(**config):
     try:
         return Decoder(samprate=SAMPLE_RATE, loglevel="FATAL", **config)
     except Exception as exc:  # RuntimeError from the C layer for a bad model or config
-        raise SpeechError(f"PocketSphinx could not start: {exc}. Reinstall the pocketsphinx package.") from exc
+        raise SpeechError(
+            f"PocketSphinx could not start: {exc}. Reinstall the pocketsphinx package."
+        ) from exc
 
 
 class SphinxRecognizer:
@@ -68,7 +70,11 @@ class SphinxRecognizer:
         self._speech_time = 0.0
         phrases = self._known_phrases(hotwords)
         if phrases:
-            self._spotter = _make_decoder(kws=self._write_keyphrases(phrases))
+            keyphrase_file = self._write_keyphrases(phrases)
+            try:
+                self._spotter = _make_decoder(kws=keyphrase_file)
+            finally:
+                Path(keyphrase_file).unlink(missing_ok=True)  # read once, at start-up
             self._spotter.set_cmn(CMN_INIT)
 
     @property
@@ -89,9 +95,8 @@ class SphinxRecognizer:
         lines = []
         for phrase in phrases:
             phones = sum(len(self._decoder.lookup_word(w).split()) for w in phrase.split())
-            lines.append(f"{phrase} /{THRESHOLD_PER_PHONE ** phones:.0e}/\n")
-        handle = tempfile.NamedTemporaryFile("w", suffix=".kws", delete=False)
-        with handle:
+            lines.append(f"{phrase} /{THRESHOLD_PER_PHONE**phones:.0e}/\n")
+        with tempfile.NamedTemporaryFile("w", suffix=".kws", delete=False) as handle:
             handle.writelines(lines)
         return handle.name
 
@@ -107,7 +112,9 @@ class SphinxRecognizer:
     def finish(self) -> list[Recognition]:
         out: list[Recognition] = []
         if self._endpointer.in_speech:
-            tail = self._endpointer.end_stream(self._pending.tobytes())
+            # end_stream wants between one sample and one frame; pad an empty remainder.
+            rest = self._pending if self._pending.size else np.zeros(1, dtype=np.int16)
+            tail = self._endpointer.end_stream(rest.tobytes())
             if tail:
                 self._feed_speech(tail, out)
             out += self._end_utterance()

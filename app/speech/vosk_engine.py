@@ -115,8 +115,12 @@ class VoskRecognizer:
             n = len(phrase)
             for i in range(len(words) - n + 1):
                 window = words[i : i + n]
-                if [w.text for w in window] == phrase and min(w.conf for w in window) >= SPOT_MIN_CONF:
+                if [w.text for w in window] == phrase and min(
+                    w.conf for w in window
+                ) >= SPOT_MIN_CONF:
                     hits.append(
-                        Recognition(" ".join(phrase), window, True, window[0].start, window[-1].end, True)
+                        Recognition(
+                            " ".join(phrase), window, True, window[0].start, window[-1].end, True
+                        )
                     )
         return hits

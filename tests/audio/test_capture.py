@@ -12,10 +12,10 @@ import pytest
 from app.audio.capture import DeviceSource
 from app.audio.devices import find_input, list_inputs
 from app.audio.feed import Speaker
-from app.demo.synth import Voice
-from app.events import StatusEvent, TranscriptEvent
+from app.events import StatusEvent
 from app.pipeline import Pipeline
 from app.speech.sphinx_engine import SphinxRecognizer
+from tests.audio.conftest import CLEAR_VOICE, SUPERVISOR_DEMAND, play_and_recognise
 
 pytestmark = pytest.mark.pulse
 
@@ -28,24 +28,6 @@ def call_sink(pulse):
         pulse.remove_sink("call_out")
 
 
-def run_until(pipeline: Pipeline, stop_when, timeout: float) -> list:
-    """Runs the pipeline on a thread until `stop_when(events)` is true or time runs out."""
-    events = []
-
-    def collect(event):
-        events.append(event)
-        if stop_when(events):
-            pipeline.stop()
-
-    runner = threading.Thread(target=pipeline.run, args=(collect,), daemon=True)
-    runner.start()
-    runner.join(timeout)
-    pipeline.stop()
-    runner.join(10)
-    assert not runner.is_alive(), "pipeline did not stop"
-    return events
-
-
 def test_monitor_of_the_call_output_is_listed(call_sink):
     monitor = find_input("call_out.monitor")
     assert monitor is not None and monitor.is_monitor and monitor.monitor_of == "call_out"
@@ -53,28 +35,11 @@ def test_monitor_of_the_call_output_is_listed(call_sink):
 
 
 def test_captured_call_audio_is_recognised(pulse, call_sink, say, write_wav):
-    wav = write_wav(
-        "customer.wav", say("please get me your supervisor right now", Voice("en-us", 140))
-    )
+    wav = write_wav("customer.wav", say(SUPERVISOR_DEMAND, CLEAR_VOICE))
     source = DeviceSource(Speaker.CUSTOMER, find_input("call_out.monitor"))
     pipeline = Pipeline([source], lambda: SphinxRecognizer(["supervisor"]), live=True)
-    player = []
-
-    def heard_it(events):
-        if not player and any(
-            isinstance(e, StatusEvent) and e.state == "listening" for e in events
-        ):
-            player.append(pulse.play(wav, call_sink))
-        return (
-            any(isinstance(e, TranscriptEvent) and e.final for e in events)
-            and bool(player)
-            and (player[0].poll() is not None)
-            and any("supervisor" in e.text for e in events if isinstance(e, TranscriptEvent))
-        )
-
-    events = run_until(pipeline, heard_it, timeout=30)
-    words = [e.text for e in events if isinstance(e, TranscriptEvent) and e.final]
-    assert any("supervisor" in text for text in words), words
+    heard = play_and_recognise(pulse, pipeline, wav, call_sink, "supervisor")
+    assert any("supervisor" in text for text in heard), heard
     assert source.feed.counters.blocks_dropped == 0
 
 

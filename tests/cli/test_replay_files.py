@@ -105,7 +105,9 @@ def test_demo_call_gives_both_speakers_and_its_trigger_words(capsys):
     assert main(["demo", "--fast", "--json"]) == EXIT_OK
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert finals(events, "agent") and finals(events, "customer")
-    heard = finals(events, "customer") + " " + " ".join(
-        e["text"] for e in events if e["type"] == "transcript" and e["spotted"]
+    heard = (
+        finals(events, "customer")
+        + " "
+        + " ".join(e["text"] for e in events if e["type"] == "transcript" and e["spotted"])
     )
     assert "supervisor" in heard or "ridiculous" in heard

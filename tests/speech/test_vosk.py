@@ -57,7 +57,9 @@ def test_grammar_spots_trigger_words(ko_model, vosk_ko_model, say, word):
 
 
 def test_silence_gives_no_words(ko_model, vosk_ko_model):
-    results = recognise(VoskRecognizer(ko_model, vosk_ko_model, ["학교"]), np.zeros(48000, np.float32))
+    results = recognise(
+        VoskRecognizer(ko_model, vosk_ko_model, ["학교"]), np.zeros(48000, np.float32)
+    )
     assert [r for r in results if r.final or r.spotted] == []
 
 
@@ -75,7 +77,7 @@ def test_damaged_model_gives_a_clear_error(vosk_ko_model, tmp_path):
     (broken / "am" / "final.mdl").write_bytes(b"not a model")
     (broken / "graph").mkdir()
     (broken / "graph" / "HCLG.fst").write_bytes(b"not a graph")
-    with pytest.raises(SpeechError, match="could not load the model .*damaged"):
+    with pytest.raises(SpeechError, match=r"could not load the model .*damaged"):
         choose_engine("vosk", str(broken))
 
 
@@ -84,6 +86,6 @@ def test_vosk_without_any_model_says_where_to_put_one(monkeypatch, tmp_path):
 
     monkeypatch.delenv(models.ENV_VAR, raising=False)
     monkeypatch.setattr(models, "search_folders", lambda: [(tmp_path, "nowhere")])
-    with pytest.raises(SpeechError, match="No Vosk model found.*models/"):
+    with pytest.raises(SpeechError, match=r"No Vosk model found.*models/"):
         choose_engine("vosk")
     assert choose_engine("auto").name == "sphinx"

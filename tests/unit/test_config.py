@@ -28,5 +28,5 @@ def test_broken_toml_names_the_file_and_line(tmp_path):
 def test_unknown_key_is_named(tmp_path):
     user = tmp_path / "user.toml"
     user.write_text('engnie = "vosk"\n')
-    with pytest.raises(ConfigError, match="unknown setting.*engnie"):
+    with pytest.raises(ConfigError, match=r"unknown setting.*engnie"):
         load_settings(tmp_path / "none.toml", user)

@@ -18,7 +18,9 @@ def dominant_frequency(x: np.ndarray, rate: int) -> float:
 def test_streaming_resample_keeps_length_and_pitch(rate):
     source = tone(440.0, rate, 2.0)
     resampler = StreamResampler(rate, 16000)
-    blocks = [resampler.process(source[i : i + rate // 10]) for i in range(0, source.size, rate // 10)]
+    blocks = [
+        resampler.process(source[i : i + rate // 10]) for i in range(0, source.size, rate // 10)
+    ]
     blocks.append(resampler.process(np.zeros(0, np.float32), last=True))
     out = np.concatenate(blocks)
     assert abs(out.size - 32000) <= 2

@@ -19,5 +19,5 @@ def test_overlay_adds_phrases(tmp_path):
 def test_broken_yaml_names_the_file(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("cues: [\n")
-    with pytest.raises(PhrasebookError, match="bad.yaml: not valid YAML"):
+    with pytest.raises(PhrasebookError, match=r"bad\.yaml: not valid YAML"):
         spot_phrases([bad])
