@@ -104,10 +104,12 @@ def _model_in(folder: Path, origin: str) -> ModelChoice | None:
 
 def search_folders() -> list[tuple[Path, str]]:
     """Places searched when no model is named, in order."""
+    site_data = Path(platformdirs.site_data_dir(APP_NAME, appauthor=False))
+    user_data = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
     return [
         (PROJECT_MODELS, "the project's models/ folder"),
-        (Path(platformdirs.site_data_dir(APP_NAME, appauthor=False)) / "models", "the machine-wide data folder"),
-        (Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "models", "the per-user data folder"),
+        (site_data / "models", "the machine-wide data folder"),
+        (user_data / "models", "the per-user data folder"),
     ]
 
 

@@ -128,9 +128,9 @@ def engine_args(name: str) -> list[str]:
 
 def replay_one(name: str) -> dict:
     """Runs in a child process: one engine, one fast replay."""
+    from app.audio.file_source import FileSource
     from app.cli import _engine, build_parser
     from app.config import Settings
-    from app.audio.file_source import FileSource
     from app.pipeline import Pipeline
 
     wav = ENGINES[name][2](OUT)
