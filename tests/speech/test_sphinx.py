@@ -3,19 +3,11 @@
 import numpy as np
 import pytest
 
-from app.audio.convert import to_int16
 from app.demo.synth import Voice
 from app.speech.sphinx_engine import SphinxRecognizer
+from tests.speech.conftest import recognise
 
 SUPERVISOR = "please get me your supervisor right now"
-
-
-def recognise(recognizer, audio: np.ndarray, block: int = 1600):
-    pcm = to_int16(audio)
-    results = []
-    for i in range(0, pcm.size, block):
-        results += recognizer.accept(pcm[i : i + block])
-    return results + recognizer.finish()
 
 
 @pytest.mark.parametrize("voice", [Voice("en-us", 140), Voice("en-us+klatt", 170)])

@@ -10,11 +10,11 @@ import shutil
 import numpy as np
 import pytest
 
-from app.audio.convert import to_int16
 from app.demo.synth import Voice
 from app.speech.base import SpeechError
 from app.speech.engines import choose_engine
 from app.speech.vosk_engine import VoskRecognizer, load_model
+from tests.speech.conftest import recognise
 
 KOREAN = Voice("ko", 130)
 
@@ -22,14 +22,6 @@ KOREAN = Voice("ko", 130)
 @pytest.fixture(scope="module")
 def ko_model(vosk_ko_model):
     return load_model(vosk_ko_model)
-
-
-def recognise(recognizer, audio: np.ndarray, block: int = 3200):
-    pcm = to_int16(audio)
-    results = []
-    for i in range(0, pcm.size, block):
-        results += recognizer.accept(pcm[i : i + block])
-    return results + recognizer.finish()
 
 
 def test_streaming_gives_partials_then_finals_with_word_times(ko_model, vosk_ko_model, say):
