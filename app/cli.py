@@ -6,12 +6,13 @@ import argparse
 import logging
 import logging.handlers
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import platformdirs
 
-from app.advice.phrasebook import DEFAULT_PHRASEBOOK, PhrasebookError, spot_phrases
+from app.advice.phrasebook import DEFAULT_PHRASEBOOK, Phrasebook, PhrasebookError, load_phrasebook
+from app.analysis import CallAnalysis
 from app.audio.file_source import AudioFileError, FileSource
 from app.config import APP_NAME, ConfigError, Settings, load_settings
 from app.demo import DEMO_CALL
@@ -19,6 +20,7 @@ from app.events import ErrorEvent, Event
 from app.output import HumanPrinter, JsonPrinter
 from app.speech.base import SpeechError
 from app.speech.engines import ENGINES, Engine, choose_engine
+from app.transcripts import TranscriptError, is_transcript, read_transcript
 
 log = logging.getLogger("deescalate")
 
@@ -37,6 +39,7 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="one JSON event per line")
     parser.add_argument("--partials", action="store_true", help="also print partial words")
+    parser.add_argument("--no-coaching", action="store_true", help="no coaching for the agent")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,7 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="replay the built-in demo call")
     demo.add_argument("--fast", action="store_true", help="as fast as possible, not real time")
     _add_engine_options(demo)
-    replay = sub.add_parser("replay", help="run a recorded call (WAV/FLAC) through the pipeline")
+    replay = sub.add_parser(
+        "replay", help="a recorded call (WAV/FLAC) or transcript (.txt/.jsonl): what would fire"
+    )
     replay.add_argument("path", type=Path)
     replay.add_argument("--channels", help="agent,customer | customer,agent | customer")
     replay.add_argument("--realtime", action="store_true", help="pace the file in real time")
@@ -81,37 +86,58 @@ def _setup_logging(verbose: bool) -> None:
     root.addHandler(handler)
 
 
-def _engine(args: argparse.Namespace, settings: Settings) -> Engine:
+def _phrasebook(args: argparse.Namespace, settings: Settings) -> Phrasebook:
     books = args.phrasebook or [Path(p) for p in settings.phrasebook] or [DEFAULT_PHRASEBOOK]
     try:
-        hotwords = spot_phrases(books)
-        return choose_engine(
-            args.engine or settings.engine, args.model, settings.vosk_model, hotwords
-        )
-    except (SpeechError, PhrasebookError) as exc:
+        return load_phrasebook(books)
+    except PhrasebookError as exc:
         raise BadInput(str(exc)) from exc
 
 
-def _printer(args: argparse.Namespace) -> Callable[[Event], None]:
-    return JsonPrinter() if args.json else HumanPrinter(show_partials=args.partials)
+def _engine(args: argparse.Namespace, settings: Settings, phrasebook: Phrasebook) -> Engine:
+    engine = args.engine or settings.engine
+    try:
+        return choose_engine(engine, args.model, settings.vosk_model, phrasebook.spot_phrases())
+    except SpeechError as exc:
+        raise BadInput(str(exc)) from exc
 
 
-def _run(sources, engine: Engine, live: bool, args: argparse.Namespace) -> int:
-    from app.pipeline import Pipeline
-
-    printer = _printer(args)
-    if not args.json:
-        print(f"engine: {engine.description}", file=sys.stderr)
-    pipeline = Pipeline(sources, engine.make, live=live)
-    errors = []
+def _analysis(args: argparse.Namespace, phrasebook: Phrasebook, errors: list) -> CallAnalysis:
+    printer = JsonPrinter() if args.json else HumanPrinter(show_partials=args.partials)
 
     def on_event(event: Event) -> None:
         if isinstance(event, ErrorEvent):
             errors.append(event)
         printer(event)
 
-    pipeline.run(on_event)
+    return CallAnalysis(phrasebook, on_event, coaching=not args.no_coaching)
+
+
+def _run(sources, args: argparse.Namespace, settings: Settings, live: bool) -> int:
+    from app.pipeline import Pipeline
+
+    phrasebook = _phrasebook(args, settings)
+    engine = _engine(args, settings, phrasebook)
+    if not args.json:
+        print(f"engine: {engine.description}", file=sys.stderr)
+    errors: list[ErrorEvent] = []
+    analysis = _analysis(args, phrasebook, errors)
+    pipeline = Pipeline(sources, engine.make, live=live)
+    pipeline.run(analysis)
+    analysis.finish(max(channel.t for channel in pipeline.channels.values()))
     return EXIT_BAD_INPUT if errors and not live else EXIT_OK
+
+
+def _replay_transcript(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        events = read_transcript(args.path)
+    except TranscriptError as exc:
+        raise BadInput(str(exc)) from exc
+    analysis = _analysis(args, _phrasebook(args, settings), [])
+    for event in events:
+        analysis(event)
+    analysis.finish(events[-1].t)
+    return EXIT_OK
 
 
 def cmd_devices(_args: argparse.Namespace, _settings: Settings) -> int:
@@ -161,7 +187,7 @@ def cmd_listen(args: argparse.Namespace, settings: Settings) -> int:
             "No audio input found. Plug in a headset or start PulseAudio/PipeWire, "
             "or try `deescalate demo`."
         )
-    return _run(sources, _engine(args, settings), live=True, args=args)
+    return _run(sources, args, settings, live=True)
 
 
 def _file_source(path: Path, channels: str | None, realtime: bool) -> FileSource:
@@ -175,17 +201,19 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     if not args.json:
         print(f"Playing the built-in demo call ({DEMO_CALL.name}).", file=sys.stderr)
     source = _file_source(DEMO_CALL, None, realtime=not args.fast)
-    return _run([source], _engine(args, settings), live=False, args=args)
+    return _run([source], args, settings, live=False)
 
 
 def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
+    if is_transcript(args.path):
+        return _replay_transcript(args, settings)
     source = _file_source(args.path, args.channels, args.realtime)
-    return _run([source], _engine(args, settings), live=False, args=args)
+    return _run([source], args, settings, live=False)
 
 
 def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     """No command: listen live when there are devices, else play the demo call."""
-    for name in ("engine", "model", "phrasebook", "json", "partials", "fast"):
+    for name in ("engine", "model", "phrasebook", "json", "partials", "fast", "no_coaching"):
         setattr(args, name, getattr(args, name, None))
     if _live_sources(args, settings):
         return cmd_listen(args, settings)

@@ -65,3 +65,51 @@ class LevelEvent(Event):
 class ErrorEvent(Event):
     type: ClassVar[str] = "error"
     message: str
+
+
+@dataclass(frozen=True)
+class VoiceEvent(Event):
+    """Voice features of one speaker over the last half second of call audio."""
+
+    type: ClassVar[str] = "voice"
+    speaker: str
+    loudness_db: float
+    """RMS level of the voiced frames, dBFS (-100 when nothing was voiced)."""
+    pitch_hz: float
+    """Median pitch of the voiced frames, 0 when none."""
+    pitch_spread: float
+    """Spread of pitch, semitones (interquartile range)."""
+    voiced: float
+    """Share of the window that was voiced speech, 0-1."""
+
+
+@dataclass(frozen=True)
+class Reason:
+    cue: str
+    points: float
+    words: str = ""
+
+
+@dataclass(frozen=True)
+class TensionEvent(Event):
+    type: ClassVar[str] = "tension"
+    score: float
+    level: str
+    reasons: tuple[Reason, ...] = ()
+
+
+@dataclass(frozen=True)
+class SuggestionEvent(Event):
+    type: ClassVar[str] = "suggestion"
+    category: str
+    id: str
+    text: str
+    reason: str
+    alternates: tuple[tuple[str, str], ...] = ()
+    """Up to two (id, text) alternatives."""
+
+
+@dataclass(frozen=True)
+class EscalateEvent(Event):
+    type: ClassVar[str] = "escalate"
+    reason: str

@@ -5,7 +5,16 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from app.events import ErrorEvent, Event, LevelEvent, StatusEvent, TranscriptEvent
+from app.events import (
+    ErrorEvent,
+    EscalateEvent,
+    Event,
+    LevelEvent,
+    StatusEvent,
+    SuggestionEvent,
+    TensionEvent,
+    TranscriptEvent,
+)
 
 
 def clock(t: float) -> str:
@@ -25,6 +34,7 @@ class HumanPrinter:
     def __init__(self, out: TextIO | None = None, show_partials: bool = False) -> None:
         self._out = out or sys.stdout
         self._show_partials = show_partials
+        self._level = "calm"
 
     def __call__(self, event: Event) -> None:
         line = self.format(event)
@@ -46,4 +56,12 @@ class HumanPrinter:
                 return f"{stamp} {event.speaker:<8} [level] {event.problem or 'back to normal'}"
             case ErrorEvent():
                 return f"{stamp} ERROR {event.message}"
+            case TensionEvent() if event.level != self._level:
+                self._level = event.level
+                why = ", ".join(f"{r.cue} {r.points:g}" for r in event.reasons[:3])
+                return f"{stamp} == {event.level.upper()} ({event.score:g})  {why}"
+            case SuggestionEvent():
+                return f"{stamp} >> [{event.category}] {event.text}   (why: {event.reason})"
+            case EscalateEvent():
+                return f"{stamp} !! ESCALATE: {event.reason}"
         return None

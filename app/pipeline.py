@@ -25,6 +25,7 @@ from app.audio.levels import GainControl
 from app.audio.sources import AudioSource, SourceHealth
 from app.events import ErrorEvent, Event, LevelEvent, StatusEvent, TranscriptEvent
 from app.speech.base import Recognition, Recognizer
+from app.tension.voice import VoiceTracker
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class SpeakerChannel:
         self.resampler = StreamResampler(in_rate, SAMPLE_RATE)
         self.gain = GainControl(SAMPLE_RATE)
         self.samples = 0
+        self.voice = VoiceTracker(str(speaker))
         self._level_problem: str | None = None
 
     @property
@@ -63,8 +65,9 @@ class SpeakerChannel:
         if samples.size == 0:
             return []
         self.samples += samples.size
+        voice: list[Event] = list(self.voice.process(samples))
         pcm = to_int16(self.gain.process(samples))
-        return self._level_change() + self._to_events(self.recognizer.accept(pcm))
+        return voice + self._level_change() + self._to_events(self.recognizer.accept(pcm))
 
     def _level_change(self) -> list[Event]:
         report = self.gain.report()

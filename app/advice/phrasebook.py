@@ -1,36 +1,176 @@
-"""Reading the phrasebook files. For now: the trigger phrases the speech engines should spot."""
+"""The phrasebook: what to listen for (cues) and what to suggest (responses), as YAML files.
+
+A base file plus optional team overlays, applied in order: an item with a known `id`
+changes only the fields it sets, `disabled: true` removes it, a new `id` adds it. Errors
+name the file, the line and the field.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 DEFAULT_PHRASEBOOK = Path(__file__).resolve().parents[2] / "phrasebook" / "default.yaml"
 
+CATEGORIES = (
+    "calming",
+    "listening",
+    "positive_language",
+    "next_steps",
+    "boundary",
+    "escalate",
+    "coaching",
+)
+Category = Literal[
+    "calming", "listening", "positive_language", "next_steps", "boundary", "escalate", "coaching"
+]
+LEVELS = ("calm", "tense", "heated", "unsafe")
+MAX_TEXT = 90
+"""Characters: a suggestion must be readable at a glance."""
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+
 
 class PhrasebookError(Exception):
-    """A phrasebook file that can't be used; the message names the file and the problem."""
+    """A phrasebook that can't be used; the message names file, line and field."""
 
 
-def _read(path: Path) -> dict:
+class Cue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=ID_PATTERN)
+    speaker: Literal["customer", "agent"] = "customer"
+    weight: float = Field(default=10.0, ge=0, le=100)
+    """Points added to the tension score when heard (they fade over time)."""
+    unsafe: bool = False
+    """Heard from the customer, this takes the call straight to `unsafe`."""
+    spot: bool = False
+    """Give the phrases to the speech engine's keyword spotter too."""
+    phrases: list[str] = Field(min_length=1)
+    disabled: bool = False
+
+    def pattern(self) -> re.Pattern[str]:
+        alternatives = "|".join(re.escape(p.lower()) for p in self.phrases)
+        return re.compile(rf"(?<![\w'])(?:{alternatives})(?![\w'])")
+
+
+class Response(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=ID_PATTERN)
+    category: Category
+    text: str = Field(min_length=3, max_length=MAX_TEXT)
+    when: list[str] = Field(default_factory=list)
+    """Cue ids or levels (calm, tense, heated, unsafe) that make this response fit."""
+    step: int | None = Field(default=None, ge=1, le=5)
+    """For boundary scripts: which repetition of abuse this answers."""
+    disabled: bool = False
+
+
+class Phrasebook(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    locale: str = "en-US"
+    cues: list[Cue] = Field(default_factory=list)
+    responses: list[Response] = Field(default_factory=list)
+
+    def active_cues(self) -> list[Cue]:
+        return [c for c in self.cues if not c.disabled]
+
+    def active_responses(self) -> list[Response]:
+        return [r for r in self.responses if not r.disabled]
+
+    def spot_phrases(self) -> list[str]:
+        phrases: dict[str, None] = {}
+        for cue in self.active_cues():
+            if cue.spot:
+                phrases.update(dict.fromkeys(p.lower() for p in cue.phrases))
+        return list(phrases)
+
+
+def _compose(path: Path) -> yaml.Node:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PhrasebookError(f"{path}: cannot read the phrasebook ({exc.strerror}).") from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        raise PhrasebookError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise PhrasebookError(f"{path}: expected a mapping with `cues:` at the top level.")
-    return data
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise PhrasebookError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)}).") from exc
+    if node is None or not isinstance(node, yaml.MappingNode):
+        raise PhrasebookError(f"{path}:1: expected a mapping with `cues:` and `responses:`.")
+    return node
+
+
+def _line(node: yaml.Node, loc: Sequence[str | int]) -> int:
+    """1-based line of the YAML node at a pydantic error location (nearest existing parent)."""
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if k.value == key), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            child = node.value[key]
+        else:
+            child = None
+        if child is None:
+            break
+        node = child
+    return node.start_mark.line + 1
+
+
+def _merge(base: list[dict], overlay: list, origin: dict, path: Path, section: str) -> None:
+    by_id = {item.get("id"): item for item in base}
+    for index, item in enumerate(overlay):
+        if not isinstance(item, dict) or "id" not in item:
+            raise PhrasebookError(f"{path}: {section}[{index}]: each item needs an `id`.")
+        if item["id"] in by_id:
+            by_id[item["id"]].update(item)
+        else:
+            base.append(dict(item))
+            by_id[item["id"]] = base[-1]
+        origin[(section, item["id"])] = (path, index)
+
+
+def load_phrasebook(paths: Iterable[Path] = (DEFAULT_PHRASEBOOK,)) -> Phrasebook:
+    merged: dict = {"cues": [], "responses": []}
+    origin: dict[tuple[str, str], tuple[Path, int]] = {}
+    nodes: dict[Path, yaml.Node] = {}
+    for path in paths:
+        path = Path(path)
+        nodes[path] = _compose(path)
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for key, value in data.items():
+            if key in ("cues", "responses"):
+                if not isinstance(value, list):
+                    line = _line(nodes[path], [key])
+                    raise PhrasebookError(f"{path}:{line}: `{key}` must be a list.")
+                _merge(merged[key], value, origin, path, key)
+            else:
+                merged[key] = value
+    try:
+        return Phrasebook.model_validate(merged)
+    except ValidationError as exc:
+        raise PhrasebookError(_describe(exc, merged, origin, nodes)) from exc
+
+
+def _describe(exc: ValidationError, merged: dict, origin: dict, nodes: dict) -> str:
+    problems = []
+    for error in exc.errors():
+        loc = list(error["loc"])
+        field = ".".join(str(p) for p in loc)
+        path, node_loc = next(iter(nodes)), loc
+        if len(loc) >= 2 and loc[0] in ("cues", "responses") and isinstance(loc[1], int):
+            item_id = merged[loc[0]][loc[1]].get("id")
+            if (loc[0], item_id) in origin:
+                path, index = origin[(loc[0], item_id)]
+                node_loc = [loc[0], index, *loc[2:]]
+                field = f"{loc[0]}[id={item_id}]." + ".".join(str(p) for p in loc[2:])
+        problems.append(f"{path}:{_line(nodes[path], node_loc)}: {field}: {error['msg']}")
+    return "; ".join(problems)
 
 
 def spot_phrases(paths: Iterable[Path] = (DEFAULT_PHRASEBOOK,)) -> list[str]:
     """Trigger phrases worth giving to the keyword spotter, in file order, without repeats."""
-    phrases: dict[str, None] = {}
-    for path in paths:
-        for cue in _read(path).get("cues") or []:
-            if isinstance(cue, dict) and cue.get("spot"):
-                phrases.update(dict.fromkeys(str(p).lower() for p in cue.get("phrases", [])))
-    return list(phrases)
+    return load_phrasebook(paths).spot_phrases()

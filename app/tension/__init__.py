@@ -1,0 +1,1 @@
+"""Tension detection: voice features, word cues, conversation cues, and their fusion."""
