@@ -1,8 +1,9 @@
 """Synthesises the demo call shipped with the app: `python -m app.demo.make_demo_call`.
 
 A support call about an outage: the customer starts polite, gets frustrated, insults the
-agent and demands a supervisor, then calms down once the agent offers a concrete next step.
-The agent slips once ("calm down, that's our policy") so coaching has something to show.
+agent and asks twice for a supervisor (which escalates), then calms down once the agent
+brings one in and books a visit. The agent slips once ("calm down, that's our policy") so
+coaching has something to show.
 """
 
 from __future__ import annotations
@@ -15,21 +16,21 @@ from app.audio.feed import SAMPLE_RATE
 from app.demo import DEMO_CALL
 from app.demo.synth import Line, Voice, render_call
 
-AGENT = Voice("en-us+m3", rate=155, pitch=45)
+# espeak-ng's Klatt voice is the one the built-in PocketSphinx model recognises reliably,
+# so the demo shows what the product does rather than what the synthesiser can't say.
+AGENT = Voice("en-us+klatt", rate=145, pitch=30)
 
 
 def customer(level: int) -> Voice:
     """The customer's voice at escalation level 0 (calm) to 3 (shouting)."""
-    return Voice("en-us+f3", rate=145 + 15 * level, pitch=50 + 8 * level, amplitude=70 + 40 * level)
+    return Voice(
+        "en-us+klatt", rate=145 + 8 * level, pitch=55 + 8 * level, amplitude=70 + 35 * level
+    )
 
 
 DEMO_LINES = [
     Line("agent", "Thank you for calling, this is Sam. How can I help you today?", AGENT),
-    Line(
-        "customer",
-        "Hi. My internet has been down since Monday and nobody has fixed it.",
-        customer(0),
-    ),
+    Line("customer", "Hi. My internet has been down since Monday.", customer(0)),
     Line("agent", "I am sorry to hear that. Let me pull up your account.", AGENT),
     Line(
         "customer",
@@ -37,27 +38,18 @@ DEMO_LINES = [
         customer(1),
     ),
     Line("agent", "I understand. Can you confirm the address on the account?", AGENT),
-    Line(
-        "customer",
-        "This is ridiculous. You always say the same thing and nothing ever changes.",
-        customer(2),
-        gap=-0.6,
-    ),
+    Line("customer", "This is ridiculous. Nothing ever changes.", customer(2), gap=-0.6),
     Line("agent", "Calm down, that is our policy.", AGENT),
-    Line(
-        "customer",
-        "Do not tell me to calm down. You are useless. Get me your supervisor right now.",
-        customer(3),
-    ),
-    Line(
-        "agent",
-        "I hear how frustrating this is. I will book a technician and call you back today.",
-        AGENT,
-        gap=1.0,
-    ),
-    Line("customer", "Fine. Thank you. I just want it working.", customer(0), gap=0.8),
+    Line("customer", "You are useless.", customer(3)),
+    Line("customer", "I want to talk to your supervisor.", customer(3), gap=0.4),
+    Line("agent", "I can help you with this right now.", AGENT),
+    Line("customer", "Put your manager on the phone.", customer(3)),
+    Line("agent", "Of course. I am asking my supervisor to join us.", AGENT, gap=1.0),
+    Line("customer", "Fine. Thank you.", customer(0), gap=0.8),
+    Line("agent", "While we wait, I will book a technician for tomorrow morning.", AGENT),
+    Line("customer", "Okay, that works for me. Thank you for your help.", customer(0), gap=6.0),
     Line("agent", "You are welcome. Is there anything else I can do?", AGENT),
-    Line("customer", "No, that is all. Goodbye.", customer(0)),
+    Line("customer", "No, that is all. Goodbye.", customer(0), gap=8.0),
 ]
 
 

@@ -138,7 +138,8 @@ class TensionDetector:
             same = old.cue == cue.id and old.speaker == event.speaker
             if same and old.start - HIT_MARGIN <= event.end and event.start <= old.end + HIT_MARGIN:
                 return
-        unsafe = cue.unsafe and event.speaker == "customer"
+        # A spotter's hit alone never makes a call unsafe: its false alarms cost too much.
+        unsafe = cue.unsafe and event.speaker == "customer" and not event.spotted
         hit = Hit(event.t, cue.id, cue.weight, words, event.speaker, unsafe, event.start, event.end)
         self._add(hit)
 
