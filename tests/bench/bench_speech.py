@@ -42,6 +42,7 @@ ENGINES = {
     # name: (engine, model, corpus builder, trigger phrases given to the spotter)
     "sphinx": ("sphinx", None, build_english, None),
     "vosk-ko": ("vosk", "ko", build_korean, KOREAN_TRIGGERS),
+    "none": ("none", None, build_english, None),
 }
 
 
@@ -129,7 +130,8 @@ def engine_args(name: str) -> list[str]:
 def replay_one(name: str) -> dict:
     """Runs in a child process: one engine, one fast replay."""
     from app.audio.file_source import FileSource
-    from app.cli import _engine, build_parser
+    from app.analysis import CallAnalysis
+    from app.cli import _engine, _phrasebook, build_parser
     from app.config import Settings
     from app.pipeline import Pipeline
 
@@ -137,13 +139,16 @@ def replay_one(name: str) -> dict:
     script = json.loads(wav.with_suffix(".json").read_text())
     args = build_parser().parse_args(["replay", str(wav), *engine_args(name)])
     loaded = time.perf_counter()
-    engine = _engine(args, Settings())
+    phrasebook = _phrasebook(args, Settings())
+    engine = _engine(args, Settings(), phrasebook)
     source = FileSource(wav)
     pipeline = Pipeline([source], engine.make, live=False)
     load_seconds = time.perf_counter() - loaded
     events: list[dict] = []
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    pipeline.run(lambda e: events.append(e.to_dict()))
+    analysis = CallAnalysis(phrasebook, lambda e: events.append(e.to_dict()))
+    pipeline.run(analysis)
+    analysis.finish(source.duration)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     duration = source.duration
     result = {
