@@ -6,6 +6,7 @@ second of call time), `suggestion` and `escalate` events. Plain code, no threads
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from app.advice.advisor import Advisor
@@ -21,6 +22,11 @@ class CallAnalysis:
         self.detector = TensionDetector(phrasebook)
         self.advisor = Advisor(phrasebook, coaching)
         self._emit = on_event
+        self._acknowledged = threading.Event()
+
+    def acknowledge(self) -> None:
+        """From any thread: the agent acknowledged the escalate prompt."""
+        self._acknowledged.set()
 
     def __call__(self, event: Event) -> None:
         self._publish(self.detector.feed(event))
@@ -32,6 +38,9 @@ class CallAnalysis:
         self._publish(self.detector.advance(t + TICK))
 
     def _publish(self, assessments: list[Assessment]) -> None:
+        if self._acknowledged.is_set():
+            self._acknowledged.clear()
+            self.advisor.acknowledge()
         for assessment in assessments:
             self._emit(tension_event(assessment))
             for event in self.advisor.update(assessment):

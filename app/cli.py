@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="replay the built-in demo call")
     demo.add_argument("--fast", action="store_true", help="as fast as possible, not real time")
     _add_engine_options(demo)
+    overlay = sub.add_parser("overlay", help="the agent's overlay window over a live call")
+    overlay.add_argument("--demo", action="store_true", help="play the built-in demo call")
+    overlay.add_argument("--agent", help="agent's microphone")
+    overlay.add_argument("--customer", help="call audio: a monitor/loopback input")
+    _add_engine_options(overlay)
     replay = sub.add_parser(
         "replay", help="a recorded call (WAV/FLAC) or transcript (.txt/.jsonl): what would fire"
     )
@@ -211,10 +216,48 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     return _run([source], args, settings, live=False)
 
 
+def cmd_overlay(args: argparse.Namespace, settings: Settings) -> int:
+    from app.call import CallRunner
+    from app.ui.app import run_overlay
+
+    phrasebook = _phrasebook(args, settings)
+    engine = _engine(args, settings, phrasebook)
+    demo = args.demo or not _live_sources(args, settings)
+
+    def make_call() -> CallRunner:
+        if demo:
+            sources, live = [_file_source(DEMO_CALL, None, realtime=True)], False
+        else:
+            sources, live = _live_sources(args, settings), True
+        return CallRunner(sources, engine, phrasebook, live, coaching=not args.no_coaching)
+
+    return run_overlay(make_call, phrasebook, engine.description, demo)
+
+
+def _has_display() -> bool:
+    import os
+
+    return sys.platform == "win32" or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
+
+
 def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
-    """No command: listen live when there are devices, else play the demo call."""
-    for name in ("engine", "model", "phrasebook", "json", "partials", "fast", "no_coaching"):
+    """No command: the overlay when there is a screen; in a terminal, listen live when there
+    are devices, else play the demo call."""
+    for name in (
+        "engine",
+        "model",
+        "phrasebook",
+        "json",
+        "partials",
+        "fast",
+        "no_coaching",
+        "demo",
+    ):
         setattr(args, name, getattr(args, name, None))
+    if _has_display():
+        return cmd_overlay(args, settings)
     if _live_sources(args, settings):
         return cmd_listen(args, settings)
     print("No audio device found: playing the built-in demo call instead.", file=sys.stderr)
@@ -227,6 +270,7 @@ COMMANDS = {
     "listen": cmd_listen,
     "demo": cmd_demo,
     "replay": cmd_replay,
+    "overlay": cmd_overlay,
 }
 
 

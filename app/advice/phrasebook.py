@@ -72,6 +72,8 @@ class Response(BaseModel):
 class Phrasebook(BaseModel):
     model_config = ConfigDict(extra="forbid")
     locale: str = "en-US"
+    escalate_steps: list[str] = Field(default_factory=list, max_length=4)
+    """The short safe-disengagement steps shown in escalate mode."""
     cues: list[Cue] = Field(default_factory=list)
     responses: list[Response] = Field(default_factory=list)
 

@@ -103,7 +103,7 @@ def ravdess(folder: Path) -> dict:
     for by_emotion in clips.values():
         calm_clips = by_emotion["01"] + by_emotion["02"]
         for emotion, group in by_emotion.items():
-            for index, clip in enumerate(group):
+            for clip in group:
                 reference = [c for c in calm_clips if c is not clip]
                 baseline = Baseline()
                 for frames in reference:

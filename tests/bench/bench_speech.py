@@ -129,8 +129,8 @@ def engine_args(name: str) -> list[str]:
 
 def replay_one(name: str) -> dict:
     """Runs in a child process: one engine, one fast replay."""
-    from app.audio.file_source import FileSource
     from app.analysis import CallAnalysis
+    from app.audio.file_source import FileSource
     from app.cli import _engine, _phrasebook, build_parser
     from app.config import Settings
     from app.pipeline import Pipeline

@@ -1,0 +1,61 @@
+"""One call running in the background: pipeline and analysis on a worker thread, events out
+through a queue that the display drains on its own schedule. No Qt here."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+
+from app.advice.phrasebook import Phrasebook
+from app.analysis import CallAnalysis
+from app.events import ErrorEvent, Event
+from app.pipeline import Pipeline
+from app.speech.engines import Engine
+
+log = logging.getLogger(__name__)
+
+
+class CallRunner:
+    def __init__(
+        self,
+        sources: list,
+        engine: Engine,
+        phrasebook: Phrasebook,
+        live: bool,
+        coaching: bool = True,
+    ) -> None:
+        self.events: queue.Queue[Event] = queue.Queue()
+        self.analysis = CallAnalysis(phrasebook, self.events.put, coaching)
+        self.pipeline = Pipeline(sources, engine.make, live=live)
+        self._thread = threading.Thread(target=self._run, name="call", daemon=True)
+        self.finished = threading.Event()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.pipeline.stop()
+        self._thread.join(timeout)
+
+    def acknowledge(self) -> None:
+        self.analysis.acknowledge()
+
+    def drain(self, limit: int = 1000) -> list[Event]:
+        out = []
+        while len(out) < limit:
+            try:
+                out.append(self.events.get_nowait())
+            except queue.Empty:
+                break
+        return out
+
+    def _run(self) -> None:
+        try:
+            self.pipeline.run(self.analysis)
+            self.analysis.finish(max(c.t for c in self.pipeline.channels.values()))
+        except Exception as exc:  # report on the display; the window stays up
+            log.exception("call stopped")
+            self.events.put(ErrorEvent(0.0, f"call stopped: {exc}"))
+        finally:
+            self.finished.set()

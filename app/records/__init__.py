@@ -1,0 +1,1 @@
+"""Records kept for supervisors: suggestion feedback and incident records, in SQLite."""

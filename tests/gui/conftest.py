@@ -1,0 +1,58 @@
+"""A real X server (Xvfb) for the GUI tests, started before Qt creates its application."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ARTIFACTS
+
+SHOTS = ARTIFACTS / "screenshots"
+
+
+def _free_display() -> int:
+    for number in range(90, 140):
+        if (
+            not Path(f"/tmp/.X11-unix/X{number}").exists()
+            and not Path(f"/tmp/.X{number}-lock").exists()
+        ):
+            return number
+    raise RuntimeError("no free X display number")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def xvfb():
+    if not shutil.which("Xvfb"):
+        pytest.fail("Xvfb is not installed: run `make test`, which installs it.")
+    number = _free_display()
+    server = subprocess.Popen(
+        ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(50):
+        if Path(f"/tmp/.X11-unix/X{number}").exists():
+            break
+        time.sleep(0.1)
+    saved = {k: os.environ.get(k) for k in ("DISPLAY", "QT_QPA_PLATFORM")}
+    os.environ["DISPLAY"] = f":{number}"
+    os.environ["QT_QPA_PLATFORM"] = "xcb"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    yield f":{number}"
+    server.terminate()
+    server.wait(timeout=10)
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def qapp_args():
+    return ["deescalate-tests"]
