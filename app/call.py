@@ -27,7 +27,9 @@ class CallRunner:
     ) -> None:
         self.events: queue.Queue[Event] = queue.Queue()
         self.analysis = CallAnalysis(phrasebook, self.events.put, coaching)
-        self.pipeline = Pipeline(sources, engine.make, live=live)
+        self.pipeline: Pipeline | None = None
+        self._sources, self._engine, self._live = sources, engine, live
+        self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="call", daemon=True)
         self.finished = threading.Event()
 
@@ -35,8 +37,11 @@ class CallRunner:
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self.pipeline.stop()
-        self._thread.join(timeout)
+        self._stopping.set()
+        if self.pipeline is not None:
+            self.pipeline.stop()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
 
     def acknowledge(self) -> None:
         self.analysis.acknowledge()
@@ -52,6 +57,10 @@ class CallRunner:
 
     def _run(self) -> None:
         try:
+            # Recognisers take a second or more to load: never on the caller's (GUI) thread.
+            self.pipeline = Pipeline(self._sources, self._engine.make, live=self._live)
+            if self._stopping.is_set():
+                return
             self.pipeline.run(self.analysis)
             self.analysis.finish(max(c.t for c in self.pipeline.channels.values()))
         except Exception as exc:  # report on the display; the window stays up

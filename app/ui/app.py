@@ -50,6 +50,8 @@ class OverlayApp:
     def stop_call(self) -> None:
         if self.call is not None:
             self.call.stop()
+        self.pump.pump()  # show what the call said last
+        self.pump.timer.stop()
         self.state.running = False
         self.render()
 
@@ -59,6 +61,8 @@ class OverlayApp:
         events = self.call.drain()
         for event in events:
             if isinstance(event, SuggestionEvent):
+                if not self._shown:
+                    log.info("first suggestion shown at call time %.1f s", event.t)
                 self._shown.append(event.id)
         if not events and self.call.finished.is_set() and self.state.running:
             self.state.running = False  # the call ended (end of the demo file, or stopped)
@@ -134,6 +138,7 @@ class OverlayApp:
     def show(self) -> None:
         self.render()
         self.window.show()
+        log.info("overlay window shown")
 
 
 def run_overlay(make_call, phrasebook: Phrasebook, engine_description: str, demo: bool) -> int:

@@ -111,6 +111,7 @@ class OverlayWindow(QWidget):
         self._on_acknowledge = on_acknowledge or (lambda: None)
         self._settings = settings or QSettings("deescalate", "overlay")
         self._drag_from: QPoint | None = None
+        self._escalating = False
         self._build(font_size)
         self.setFixedWidth(WIDTH)
         self._fit_height()
@@ -175,7 +176,9 @@ class OverlayWindow(QWidget):
     def render(self, state: DisplayState, escalate_steps: list[str] = ()) -> None:
         self.meter.set(state.level, state.score)
         escalating = state.escalate is not None
-        if self.property("escalate") != escalating:
+        # Re-polish only on a change: the style sheet picks the escalate look from it.
+        if self._escalating != escalating:
+            self._escalating = escalating
             self.setProperty("escalate", escalating)
             self.style().unpolish(self)
             self.style().polish(self)
