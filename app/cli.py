@@ -229,9 +229,10 @@ def cmd_overlay(args: argparse.Namespace, settings: Settings) -> int:
             sources, live = [_file_source(DEMO_CALL, None, realtime=True)], False
         else:
             sources, live = _live_sources(args, settings), True
-        return CallRunner(sources, engine, phrasebook, live, coaching=not args.no_coaching)
+        coaching = settings.coaching and not args.no_coaching
+        return CallRunner(sources, engine, phrasebook, live, coaching=coaching)
 
-    return run_overlay(make_call, phrasebook, engine.description, demo)
+    return run_overlay(make_call, phrasebook, engine.description, demo, settings)
 
 
 def _has_display() -> bool:

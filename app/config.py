@@ -7,10 +7,11 @@ Both files are TOML with the same keys. The machine-wide file (written by IT) ma
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import platformdirs
+import tomli_w
 
 APP_NAME = "deescalate"
 CONFIG_NAME = "config.toml"
@@ -27,6 +28,10 @@ class Settings:
     agent_device: str | None = None
     customer_device: str | None = None
     phrasebook: tuple[str, ...] = ()
+    coaching: bool = True
+    opacity: float = 0.95
+    font_size: int = 15
+    click_through: bool = False
     locked: tuple[str, ...] = field(default=())
 
 
@@ -63,3 +68,24 @@ def load_settings(machine: Path | None = None, user: Path | None = None) -> Sett
     locked = set(machine_values.get("locked", ()))
     user_values = {k: v for k, v in user_values.items() if k not in locked and k != "locked"}
     return replace(Settings(), **{**machine_values, **user_values})
+
+
+def save_user_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Writes the user's file (locked keys are left out: the machine-wide value wins)."""
+    path = path or user_config_path()
+    values = {
+        k: list(v) if isinstance(v, tuple) else v
+        for k, v in asdict(settings).items()
+        if v is not None and k != "locked" and k not in settings.locked
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(tomli_w.dumps(values).encode())
+        tmp.replace(path)  # never leave a half-written file behind
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot save settings to {path} ({exc.strerror}). Free disk space "
+            "or check the folder's permissions."
+        ) from exc
+    return path

@@ -7,6 +7,7 @@ import sys
 
 from app.advice.phrasebook import Phrasebook
 from app.call import CallRunner
+from app.config import Settings
 from app.display_state import DisplayState
 from app.events import SuggestionEvent
 from app.records.store import Incident, RecordError, RecordStore
@@ -24,13 +25,21 @@ class OverlayApp:
         engine_description: str,
         demo: bool,
         records: RecordStore | None = None,
+        settings: Settings | None = None,
     ) -> None:
         """`make_call()` returns a new, unstarted CallRunner (a call can be restarted)."""
         self._make_call = make_call
         self.phrasebook = phrasebook
         self.records = records or RecordStore()
+        self.settings = settings or Settings()
         self.state = DisplayState(engine=engine_description, demo=demo)
-        self.window = OverlayWindow(self.feedback, self.alert_supervisor, self.acknowledge)
+        self.window = OverlayWindow(
+            self.feedback,
+            self.alert_supervisor,
+            self.acknowledge,
+            font_size=self.settings.font_size,
+        )
+        self.apply_look()
         self.call: CallRunner | None = None
         self.pump = EventPump(self._drain, self.state, self.render)
         self._shown: list[str] = []
@@ -113,6 +122,19 @@ class OverlayApp:
             return False
         return True
 
+    def apply_look(self) -> None:
+        self.window.setWindowOpacity(self.settings.opacity)
+        if self.settings.click_through:
+            self.window.set_click_through(True)
+
+    def open_settings(self) -> None:
+        from app.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.settings)
+        if dialog.exec():
+            self.settings = dialog.settings
+            self.apply_look()
+
     # --- tray ----------------------------------------------------------------------------
 
     def _tray(self) -> QSystemTrayIcon | None:
@@ -125,6 +147,7 @@ class OverlayApp:
         for text, slot in (
             ("Start call", self.start_call),
             ("Stop call", self.stop_call),
+            ("Settings…", self.open_settings),
             ("Quit", QApplication.quit),
         ):
             action = QAction(text, menu)
@@ -141,10 +164,12 @@ class OverlayApp:
         log.info("overlay window shown")
 
 
-def run_overlay(make_call, phrasebook: Phrasebook, engine_description: str, demo: bool) -> int:
+def run_overlay(
+    make_call, phrasebook: Phrasebook, engine_description: str, demo: bool, settings: Settings
+) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(True)
-    overlay = OverlayApp(make_call, phrasebook, engine_description, demo)
+    overlay = OverlayApp(make_call, phrasebook, engine_description, demo, settings=settings)
     overlay.show()
     overlay.start_call()
     code = app.exec()

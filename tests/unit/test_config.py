@@ -30,3 +30,19 @@ def test_unknown_key_is_named(tmp_path):
     user.write_text('engnie = "vosk"\n')
     with pytest.raises(ConfigError, match=r"unknown setting.*engnie"):
         load_settings(tmp_path / "none.toml", user)
+
+
+def test_saved_settings_load_back_and_skip_locked_keys(tmp_path):
+    from dataclasses import replace
+
+    from app.config import Settings, save_user_settings
+
+    user = tmp_path / "user.toml"
+    settings = replace(
+        Settings(), engine="sphinx", font_size=18, phrasebook=("a.yaml",), locked=("engine",)
+    )
+    save_user_settings(settings, user)
+    text = user.read_text()
+    assert "engine" not in text and "font_size = 18" in text
+    loaded = load_settings(tmp_path / "none.toml", user)
+    assert loaded.font_size == 18 and loaded.phrasebook == ("a.yaml",)
