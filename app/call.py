@@ -26,7 +26,7 @@ class CallRunner:
         coaching: bool = True,
     ) -> None:
         self.events: queue.Queue[Event] = queue.Queue()
-        self.analysis = CallAnalysis(phrasebook, self.events.put, coaching)
+        self.analysis = CallAnalysis(phrasebook, self.events.put, coaching, split_calls=live)
         self.pipeline: Pipeline | None = None
         self._sources, self._engine, self._live = sources, engine, live
         self._stopping = threading.Event()

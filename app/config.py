@@ -32,6 +32,7 @@ class Settings:
     opacity: float = 0.95
     font_size: int = 15
     click_through: bool = False
+    show_transcript: bool = False
     locked: tuple[str, ...] = field(default=())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.events import (
+    CallEvent,
     ErrorEvent,
     EscalateEvent,
     Event,
@@ -31,6 +32,7 @@ class DisplayState:
     error: str = ""
     partial: str = ""
     running: bool = False
+    in_call: bool = True
 
     def apply(self, event: Event) -> None:
         self.t = max(self.t, event.t)
@@ -50,7 +52,12 @@ class DisplayState:
             case ErrorEvent():
                 self.error = event.message
             case TranscriptEvent(speaker="customer"):
-                self.partial = "" if event.final else event.text
+                self.partial = event.text
+            case CallEvent():
+                self.in_call = event.state == "started"
+                self.level, self.score, self.why = "calm", 0.0, ""
+                self.suggestion = self.escalate = None
+                self.partial = ""
 
     def acknowledge(self) -> None:
         self.escalate = None
@@ -72,8 +79,10 @@ class DisplayState:
             parts.append("demo call")
         if problems:
             parts.append("; ".join(problems))
-        elif self.running:
+        elif self.running and self.in_call:
             parts.append("listening")
+        elif self.running:
+            parts.append("waiting for a call")
         elif not self.demo:
             parts.append("not in a call")
         if self.engine:

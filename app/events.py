@@ -113,3 +113,12 @@ class SuggestionEvent(Event):
 class EscalateEvent(Event):
     type: ClassVar[str] = "escalate"
     reason: str
+
+
+@dataclass(frozen=True)
+class CallEvent(Event):
+    """A call started or ended, judged from the call audio (or said by the agent)."""
+
+    type: ClassVar[str] = "call"
+    state: str
+    """"started" or "ended"."""

@@ -6,6 +6,7 @@ import sys
 from typing import TextIO
 
 from app.events import (
+    CallEvent,
     ErrorEvent,
     EscalateEvent,
     Event,
@@ -64,4 +65,6 @@ class HumanPrinter:
                 return f"{stamp} >> [{event.category}] {event.text}   (why: {event.reason})"
             case EscalateEvent():
                 return f"{stamp} !! ESCALATE: {event.reason}"
+            case CallEvent():
+                return f"{stamp} -- call {event.state}"
         return None

@@ -124,6 +124,7 @@ class OverlayApp:
 
     def apply_look(self) -> None:
         self.window.setWindowOpacity(self.settings.opacity)
+        self.window.show_transcript = self.settings.show_transcript
         if self.settings.click_through:
             self.window.set_click_through(True)
 

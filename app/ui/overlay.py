@@ -116,6 +116,9 @@ class OverlayWindow(QWidget):
         self.setFixedWidth(WIDTH)
         self._fit_height()
         self.restore_position()
+        gui = QGuiApplication.instance()
+        for signal in (gui.screenAdded, gui.screenRemoved, gui.primaryScreenChanged):
+            signal.connect(lambda *_: self.restore_position())
 
     # --- layout ------------------------------------------------------------------------
 
@@ -146,6 +149,9 @@ class OverlayWindow(QWidget):
         self.why = QLabel(objectName="why")
         self.status = QLabel(objectName="status")
         self.problem = QLabel(objectName="problem", wordWrap=True)
+        self.transcript = QLabel(objectName="why")
+        self.transcript.setVisible(False)
+        self.show_transcript = False
         self.used = self._button("Used", lambda: self._feedback("used"))
         self.dismiss = self._button("Dismiss", lambda: self._feedback("dismissed"))
         self.alert = self._button("Alert supervisor", self._alert, "alert")
@@ -160,7 +166,7 @@ class OverlayWindow(QWidget):
         for widget in (self.meter, self.category, self.suggestion, *self.alternates, self.steps):
             layout.addWidget(widget)
         layout.addLayout(buttons)
-        for widget in (self.why, self.status, self.problem):
+        for widget in (self.transcript, self.why, self.status, self.problem):
             layout.addWidget(widget)
         rule = QFrame(frameShape=QFrame.Shape.HLine)
         layout.insertWidget(1, rule)
@@ -211,6 +217,11 @@ class OverlayWindow(QWidget):
         self.why.setText(self._elide(self.why, why))
         self.why.setVisible(bool(why))
         self.status.setText(self._elide(self.status, state.status_line))
+        heard = (
+            f"Customer: …{state.partial[-60:]}" if self.show_transcript and state.partial else ""
+        )
+        self.transcript.setText(heard)
+        self.transcript.setVisible(bool(heard))
         self.problem.setText(f"Problem: {state.error}" if state.error else "")
         self.problem.setVisible(bool(state.error))
         self._fit_height()

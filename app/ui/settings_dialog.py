@@ -85,6 +85,9 @@ class SettingsDialog(QDialog):
         self.click_through = QCheckBox("Clicks pass through the overlay")
         self.click_through.setChecked(settings.click_through)
         form.addRow(self.click_through)
+        self.show_transcript = QCheckBox("Show the customer's words as they are recognised")
+        self.show_transcript.setChecked(settings.show_transcript)
+        form.addRow(self.show_transcript)
         for name, widget in (("engine", self.engine), ("vosk_model", self.model)):
             widget.setEnabled(name not in settings.locked)
         self.problem = QLabel(wordWrap=True)
@@ -150,6 +153,7 @@ class SettingsDialog(QDialog):
             font_size=self.font_size.value(),
             coaching=self.coaching.isChecked(),
             click_through=self.click_through.isChecked(),
+            show_transcript=self.show_transcript.isChecked(),
         )
 
     def save(self) -> None:

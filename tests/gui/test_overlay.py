@@ -207,3 +207,19 @@ def test_a_full_disk_is_shown_and_the_window_keeps_working(qtbot, tmp_path, phra
     assert "cannot open records" in app.window.problem.text()
     assert app.window.problem.isVisible()
     shoot(app.window, "records_problem")
+
+
+def test_customer_words_show_only_when_switched_on(qtbot, settings, demo_events, phrasebook):
+    window = OverlayWindow(settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    state = DisplayState(demo=True, running=True)
+    for event in demo_events[:200]:
+        state.apply(event)
+    assert state.partial
+    window.render(state, phrasebook.escalate_steps)
+    assert not window.transcript.isVisible()
+    window.show_transcript = True
+    window.render(state, phrasebook.escalate_steps)
+    assert window.transcript.isVisible() and state.partial[-20:] in window.transcript.text()
+    shoot(window, "transcript_on")

@@ -1,0 +1,32 @@
+from app.advice.phrasebook import load_phrasebook
+from app.analysis import CALL_ENDS_AFTER, CallAnalysis
+from app.events import CallEvent, TranscriptEvent, VoiceEvent
+
+
+def voice(t: float, voiced: float) -> VoiceEvent:
+    return VoiceEvent(
+        t, "customer", -25.0 if voiced else -100.0, 180.0 if voiced else 0.0, 1.0, voiced
+    )
+
+
+def test_live_calls_start_on_customer_speech_and_end_after_silence():
+    out = []
+    analysis = CallAnalysis(load_phrasebook(), out.append, split_calls=True)
+    t = 0.0
+    for _ in range(10):  # silence before the call
+        t += 0.5
+        analysis(voice(t, 0.0))
+    for _ in range(4):
+        t += 0.5
+        analysis(voice(t, 0.8))
+    analysis(TranscriptEvent(t, "customer", "you are useless", True, t - 1, t))
+    for _ in range(int(CALL_ENDS_AFTER / 0.5) + 2):
+        t += 0.5
+        analysis(voice(t, 0.0))
+    for _ in range(2):  # the next call: a fresh start, nothing carried over
+        t += 0.5
+        analysis(voice(t, 0.8))
+    calls = [e.state for e in out if isinstance(e, CallEvent)]
+    assert calls == ["started", "ended", "started"]
+    assert any(e.type == "suggestion" and e.category == "boundary" for e in out)
+    assert analysis.detector.hits == []
