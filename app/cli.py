@@ -6,7 +6,7 @@ import argparse
 import logging
 import logging.handlers
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import platformdirs
@@ -108,7 +108,13 @@ def _engine(args: argparse.Namespace, settings: Settings, phrasebook: Phrasebook
 
 
 def _analysis(args: argparse.Namespace, phrasebook: Phrasebook, errors: list) -> CallAnalysis:
-    printer = JsonPrinter() if args.json else HumanPrinter(show_partials=args.partials)
+    real_time = args.command == "listen" or getattr(args, "realtime", False)
+    real_time = real_time or (args.command == "demo" and not args.fast)
+    printer: Callable[[Event], None] = (
+        JsonPrinter(wall_clock=real_time)
+        if args.json
+        else HumanPrinter(show_partials=args.partials)
+    )
 
     def on_event(event: Event) -> None:
         if isinstance(event, ErrorEvent):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+import time
 from typing import TextIO
 
 from app.events import (
@@ -24,11 +26,18 @@ def clock(t: float) -> str:
 
 
 class JsonPrinter:
-    def __init__(self, out: TextIO | None = None) -> None:
+    """With `wall_clock`, each line also has `wall`: seconds since the printer started, so
+    `wall - t` shows how far processing lags behind the call."""
+
+    def __init__(self, out: TextIO | None = None, wall_clock: bool = False) -> None:
         self._out = out or sys.stdout
+        self._started = time.monotonic() if wall_clock else None
 
     def __call__(self, event: Event) -> None:
-        print(event.to_json(), file=self._out, flush=True)
+        data = event.to_dict()
+        if self._started is not None:
+            data["wall"] = round(time.monotonic() - self._started, 3)
+        print(json.dumps(data, ensure_ascii=False), file=self._out, flush=True)
 
 
 class HumanPrinter:

@@ -171,8 +171,3 @@ def _describe(exc: ValidationError, merged: dict, origin: dict, nodes: dict) -> 
                 field = f"{loc[0]}[id={item_id}]." + ".".join(str(p) for p in loc[2:])
         problems.append(f"{path}:{_line(nodes[path], node_loc)}: {field}: {error['msg']}")
     return "; ".join(problems)
-
-
-def spot_phrases(paths: Iterable[Path] = (DEFAULT_PHRASEBOOK,)) -> list[str]:
-    """Trigger phrases worth giving to the keyword spotter, in file order, without repeats."""
-    return load_phrasebook(paths).spot_phrases()

@@ -212,9 +212,3 @@ class SphinxRecognizer:
                 )
             )
         return tuple(words)
-
-
-def default_model_folder() -> Path:
-    from pocketsphinx import get_model_path
-
-    return Path(get_model_path())

@@ -111,3 +111,13 @@ def test_demo_call_gives_both_speakers_and_its_trigger_words(capsys):
         + " ".join(e["text"] for e in events if e["type"] == "transcript" and e["spotted"])
     )
     assert "supervisor" in heard or "ridiculous" in heard
+
+
+def test_realtime_replay_adds_wall_clock_seconds(capsys, say, write_wav):
+    path = str(write_wav("rt.wav", say("hello there", Voice("en-us", 160), pad=0.3)))
+    code, events, _ = replay(capsys, path, "--realtime")
+    assert code == EXIT_OK
+    last = events[-1]
+    assert "wall" in last and last["wall"] >= last["t"] - 0.5
+    _, fast, _ = replay(capsys, path)
+    assert all("wall" not in e for e in fast)
