@@ -107,7 +107,13 @@ def _engine(args: argparse.Namespace, settings: Settings, phrasebook: Phrasebook
         raise BadInput(str(exc)) from exc
 
 
-def _analysis(args: argparse.Namespace, phrasebook: Phrasebook, errors: list) -> CallAnalysis:
+def _analysis(
+    args: argparse.Namespace,
+    settings: Settings,
+    phrasebook: Phrasebook,
+    errors: list,
+    live: bool = False,
+) -> CallAnalysis:
     real_time = args.command == "listen" or getattr(args, "realtime", False)
     real_time = real_time or (args.command == "demo" and not args.fast)
     printer: Callable[[Event], None] = (
@@ -121,7 +127,8 @@ def _analysis(args: argparse.Namespace, phrasebook: Phrasebook, errors: list) ->
             errors.append(event)
         printer(event)
 
-    return CallAnalysis(phrasebook, on_event, coaching=not args.no_coaching)
+    coaching = settings.coaching and not args.no_coaching
+    return CallAnalysis(phrasebook, on_event, coaching, split_calls=live)
 
 
 def _run(sources, args: argparse.Namespace, settings: Settings, live: bool) -> int:
@@ -132,7 +139,7 @@ def _run(sources, args: argparse.Namespace, settings: Settings, live: bool) -> i
     if not args.json:
         print(f"engine: {engine.description}", file=sys.stderr)
     errors: list[ErrorEvent] = []
-    analysis = _analysis(args, phrasebook, errors)
+    analysis = _analysis(args, settings, phrasebook, errors, live)
     pipeline = Pipeline(sources, engine.make, live=live)
     pipeline.run(analysis)
     analysis.finish(max(channel.t for channel in pipeline.channels.values()))
@@ -144,7 +151,7 @@ def _replay_transcript(args: argparse.Namespace, settings: Settings) -> int:
         events = read_transcript(args.path)
     except TranscriptError as exc:
         raise BadInput(str(exc)) from exc
-    analysis = _analysis(args, _phrasebook(args, settings), [])
+    analysis = _analysis(args, settings, _phrasebook(args, settings), [])
     for event in events:
         analysis(event)
     analysis.finish(events[-1].t)
