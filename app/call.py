@@ -38,8 +38,9 @@ class CallRunner:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stopping.set()
-        if self.pipeline is not None:
-            self.pipeline.stop()
+        pipeline = self.pipeline
+        if pipeline is not None:
+            pipeline.stop()
         if self._thread.is_alive():
             self._thread.join(timeout)
 
@@ -67,4 +68,5 @@ class CallRunner:
             log.exception("call stopped")
             self.events.put(ErrorEvent(0.0, f"call stopped: {exc}"))
         finally:
+            self.pipeline = None  # free the recognisers and resamplers once the call is over
             self.finished.set()
