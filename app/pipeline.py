@@ -36,7 +36,8 @@ far behind the wall clock, so the call clock keeps running for the other speaker
 
 
 class SpeakerChannel:
-    """One speaker: resample → gain → recogniser, counting the call clock in samples."""
+    """One speaker: resample → voice features, and gain → recogniser; counts the call clock
+    in samples."""
 
     def __init__(self, speaker: Speaker, in_rate: int, recognizer: Recognizer) -> None:
         self.speaker = speaker
