@@ -20,6 +20,10 @@ from app.tension.words import WordCues
 
 TICK = 0.5
 HALF_LIFE = 20.0
+FORGET_AFTER = 10 * HALF_LIFE
+"""Seconds after which a hit has faded to nothing (a thousandth) and is dropped."""
+REMEMBERED_LINES = 50
+"""Earlier customer utterances compared for repetition."""
 HIT_MARGIN = 0.3
 """A cue heard again in overlapping words (a partial, then the final, then the spotter) is
 one hit; seconds of slack on the overlap."""
@@ -158,7 +162,7 @@ class TensionDetector:
             if overlap >= REPEAT_SIMILARITY:
                 self._add(Hit(event.t, "repeated_complaint", 12.0, event.text, "customer"))
                 break
-        self._customer_lines.append(words)
+        self._customer_lines = [*self._customer_lines[-(REMEMBERED_LINES - 1) :], words]
 
     def _voice(self, voice: VoiceEvent) -> None:
         self._last_voice[voice.speaker] = voice
@@ -185,6 +189,9 @@ class TensionDetector:
     # --- output ------------------------------------------------------------------------
 
     def _assess(self, t: float) -> Assessment:
+        # Forget evidence that has faded away, so a long call costs the same per tick.
+        if self.hits and t - self.hits[0].t > FORGET_AFTER:
+            self.hits = [h for h in self.hits if t - h.t <= FORGET_AFTER]
         contributions: dict[str, tuple[float, str]] = {}
         for hit in self.hits:
             if hit.speaker != "customer" or hit.points <= 0 or hit.t > t:

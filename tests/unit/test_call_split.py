@@ -30,3 +30,16 @@ def test_live_calls_start_on_customer_speech_and_end_after_silence():
     assert calls == ["started", "ended", "started"]
     assert any(e.type == "suggestion" and e.category == "boundary" for e in out)
     assert analysis.detector.hits == []
+
+
+def test_a_long_call_forgets_faded_evidence():
+    from app.tension.detector import FORGET_AFTER, TensionDetector
+
+    detector = TensionDetector(load_phrasebook())
+    t = 0.0
+    for _ in range(200):
+        t += 5.0
+        detector.feed(TranscriptEvent(t, "customer", "this is ridiculous", True, t - 1, t))
+    detector.advance(t + 1)
+    assert all(t + 1 - h.t <= FORGET_AFTER for h in detector.hits)
+    assert len(detector.hits) < 200
