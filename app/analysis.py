@@ -12,6 +12,7 @@ from collections.abc import Callable
 from app.advice.advisor import Advisor
 from app.advice.phrasebook import Phrasebook
 from app.events import CallEvent, Event, VoiceEvent
+from app.pipeline import Pipeline
 from app.tension.detector import TICK, Assessment, TensionDetector, tension_event
 
 CALL_ENDS_AFTER = 30.0
@@ -60,6 +61,11 @@ class CallAnalysis:
         elif self._in_call and voice.t - self._last_speech >= CALL_ENDS_AFTER:
             self._in_call = False
             self._emit(CallEvent(voice.t, "ended"))
+
+    def follow(self, pipeline: Pipeline) -> None:
+        """Runs the pipeline into this analysis until the call's audio ends."""
+        pipeline.run(self)
+        self.finish(pipeline.t)
 
     def finish(self, t: float) -> None:
         """End of the call at call time `t`: assess up to it, and the moment after."""

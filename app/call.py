@@ -62,8 +62,7 @@ class CallRunner:
             self.pipeline = Pipeline(self._sources, self._engine.make, live=self._live)
             if self._stopping.is_set():
                 return
-            self.pipeline.run(self.analysis)
-            self.analysis.finish(max(c.t for c in self.pipeline.channels.values()))
+            self.analysis.follow(self.pipeline)
         except Exception as exc:  # report on the display; the window stays up
             log.exception("call stopped")
             self.events.put(ErrorEvent(0.0, f"call stopped: {exc}"))

@@ -140,9 +140,7 @@ def _run(sources, args: argparse.Namespace, settings: Settings, live: bool) -> i
         print(f"engine: {engine.description}", file=sys.stderr)
     errors: list[ErrorEvent] = []
     analysis = _analysis(args, settings, phrasebook, errors, live)
-    pipeline = Pipeline(sources, engine.make, live=live)
-    pipeline.run(analysis)
-    analysis.finish(max(channel.t for channel in pipeline.channels.values()))
+    analysis.follow(Pipeline(sources, engine.make, live=live))
     return EXIT_BAD_INPUT if errors and not live else EXIT_OK
 
 

@@ -149,6 +149,11 @@ class Pipeline:
         self._last_status: dict[Speaker, tuple] = {}
         self._errors_reported: set[str] = set()
 
+    @property
+    def t(self) -> float:
+        """Call time: the furthest any speaker's clock has run."""
+        return max(channel.t for channel in self.channels.values())
+
     def stop(self) -> None:
         self._stop.set()
 
@@ -226,7 +231,7 @@ class Pipeline:
         """Health of each source, when it changed. Live: polled a few times a second;
         files: once at the end, so replays stay deterministic."""
         if math.isinf(t):
-            t = max(channel.t for channel in self.channels.values())
+            t = self.t
         events: list[Event] = []
         for source in self.sources:
             for health in source.poll():

@@ -9,7 +9,7 @@ category, a minimum gap between suggestions, and no phrase twice in a call.
 
 from __future__ import annotations
 
-from app.advice.phrasebook import Phrasebook, Response
+from app.advice.phrasebook import LEVELS, Phrasebook, Response
 from app.events import EscalateEvent, Event, SuggestionEvent
 from app.tension.detector import Assessment, Hit
 
@@ -25,6 +25,10 @@ RANK = {"calm": 0, "tense": 1, "heated": 2, "unsafe": 3}
 class Advisor:
     def __init__(self, phrasebook: Phrasebook, coaching: bool = True) -> None:
         self._responses = phrasebook.active_responses()
+        self._boundary_steps = sorted(
+            (r for r in self._responses if r.category == "boundary" and r.step),
+            key=lambda r: r.step or 0,
+        )
         self._coaching = coaching
         self._used: set[str] = set()
         self._category_at: dict[str, float] = {}
@@ -63,8 +67,8 @@ class Advisor:
             if self._escalated_for_threat:
                 return []
             self._escalated_for_threat = True
-            self.escalated = False  # a threat outranks any earlier escalation
-            return self._escalate(a.t, f'threat heard: "{hit.words}"', [hit.cue, "unsafe"])
+            reason = f'threat heard: "{hit.words}"'
+            return self._escalate(a.t, reason, [hit.cue, "unsafe"], outranks=True)
         if self.escalated:
             return []
         if hit.cue == "supervisor_demand":
@@ -81,17 +85,17 @@ class Advisor:
             return self._suggest(a.t, ("coaching",), [hit.cue], f'you said "{hit.words}"', True)
         return []
 
-    def _escalate(self, t: float, reason: str, when: list[str]) -> list[Event]:
-        if self.escalated:
+    def _escalate(
+        self, t: float, reason: str, when: list[str], outranks: bool = False
+    ) -> list[Event]:
+        """`outranks`: shown even over an escalation already on screen (a threat)."""
+        if self.escalated and not outranks:
             return []
         self.escalated = True
         return [EscalateEvent(t, reason), *self._suggest(t, ("escalate",), when, reason, True)]
 
     def _boundary(self, t: float, hit: Hit) -> list[Event]:
-        steps = sorted(
-            (r for r in self._responses if r.category == "boundary" and r.step),
-            key=lambda r: r.step or 0,
-        )
+        steps = self._boundary_steps
         if not steps:
             return []
         response = steps[min(self._abuse_steps, len(steps)) - 1]
@@ -116,9 +120,8 @@ class Advisor:
         if not candidates:
             return []
         # Responses answering a specific cue come before those answering only a level.
-        candidates.sort(
-            key=lambda r: (-len(set(r.when) & set(when[:-1] or when)), categories.index(r.category))
-        )
+        cues = set(when) - set(LEVELS)
+        candidates.sort(key=lambda r: (-len(set(r.when) & cues), categories.index(r.category)))
         primary, alternates = candidates[0], candidates[1:3]
         return [self._emit(t, primary, alternates, why)]
 

@@ -61,12 +61,7 @@ class DeviceSource:
                 self._detail = {
                     SourceState.SILENT: "only silence: muted, or the wrong device?",
                 }.get(state, self.device.label)
-        counters = self.feed.counters
-        return [
-            SourceHealth(
-                self.speaker, self._state, self._detail, counters.blocks_dropped, counters.overflows
-            )
-        ]
+        return [SourceHealth.of(self.feed, self._state, self._detail)]
 
     def _open(self) -> None:
         import sounddevice as sd

@@ -78,12 +78,7 @@ class LoopbackSource:
             self._state = self._liveness.state()
             if self._state == SourceState.SILENT:
                 self._detail = "only silence: is the call playing on this output?"
-        counters = self.feed.counters
-        return [
-            SourceHealth(
-                self.speaker, self._state, self._detail, counters.blocks_dropped, counters.overflows
-            )
-        ]
+        return [SourceHealth.of(self.feed, self._state, self._detail)]
 
     def _record(self) -> None:
         """Open, record until the device fails, wait, reopen; until stop()."""

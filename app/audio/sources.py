@@ -31,6 +31,12 @@ class SourceHealth:
     error: str | None = None
     """Set when the source failed in a way the user must hear about (a damaged file)."""
 
+    @classmethod
+    def of(cls, feed: SpeakerFeed, state: SourceState, detail: str) -> SourceHealth:
+        """A live source's health, with its feed's drop and overflow counts."""
+        counters = feed.counters
+        return cls(feed.speaker, state, detail, counters.blocks_dropped, counters.overflows)
+
 
 class AudioSource(Protocol):
     """Pushes one or more speakers' audio into their feeds from its own thread or callback."""

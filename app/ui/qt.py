@@ -5,10 +5,8 @@ from PySide6.QtCore import (  # noqa: F401
     QPoint,
     QRect,
     QSettings,
-    QSize,
     Qt,
     QTimer,
-    Signal,
 )
 from PySide6.QtGui import QAction, QColor, QFont, QGuiApplication, QIcon, QPainter, QPixmap  # noqa: F401
 from PySide6.QtWidgets import (  # noqa: F401

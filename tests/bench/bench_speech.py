@@ -147,8 +147,7 @@ def replay_one(name: str) -> dict:
     events: list[dict] = []
     cpu0, wall0 = time.process_time(), time.perf_counter()
     analysis = CallAnalysis(phrasebook, lambda e: events.append(e.to_dict()))
-    pipeline.run(analysis)
-    analysis.finish(source.duration)
+    analysis.follow(pipeline)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     duration = source.duration
     result = {

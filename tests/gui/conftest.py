@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from app.call import CallRunner
+from app.records.store import RecordStore
+from app.ui.app import OverlayApp
 from tests.conftest import ARTIFACTS
 
 SHOTS = ARTIFACTS / "screenshots"
@@ -51,6 +54,32 @@ def xvfb():
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+@pytest.fixture
+def open_overlay(qtbot, tmp_path):
+    """`open_overlay(make_sources, engine=..., phrasebook=...)`: the app over a call whose
+    sources `make_sources()` builds (None: no call), its records in a temporary file."""
+
+    def _open(
+        make_sources=None, *, engine, phrasebook, live=False, demo=False, records=None, show=True
+    ):
+        def make_call():
+            return CallRunner(make_sources(), engine, phrasebook, live=live)
+
+        app = OverlayApp(
+            make_call if make_sources else (lambda: None),
+            phrasebook,
+            engine.description,
+            demo=demo,
+            records=records or RecordStore(tmp_path / "records.sqlite"),
+        )
+        qtbot.addWidget(app.window)
+        if show:
+            app.show()
+        return app
+
+    return _open
 
 
 @pytest.fixture(scope="session")

@@ -8,29 +8,20 @@ from app.advice.phrasebook import load_phrasebook
 from app.audio.capture import DeviceSource
 from app.audio.devices import find_input
 from app.audio.feed import Speaker
-from app.call import CallRunner
-from app.records.store import RecordStore
 from app.speech.engines import choose_engine
-from app.ui.app import OverlayApp
 from tests.gui.conftest import SHOTS
 
 pytestmark = pytest.mark.pulse
 
 
-def test_lost_call_audio_shows_on_the_status_line_and_clears_when_back(qtbot, pulse, tmp_path):
+def test_lost_call_audio_shows_on_the_status_line_and_clears_when_back(qtbot, pulse, open_overlay):
     pulse.add_sink("softphone_out")
     book = load_phrasebook()
     engine = choose_engine("none")
     device = find_input("softphone_out.monitor")
-    app = OverlayApp(
-        lambda: CallRunner([DeviceSource(Speaker.CUSTOMER, device)], engine, book, live=True),
-        book,
-        engine.description,
-        demo=False,
-        records=RecordStore(tmp_path / "r.sqlite"),
+    app = open_overlay(
+        lambda: [DeviceSource(Speaker.CUSTOMER, device)], engine=engine, phrasebook=book, live=True
     )
-    qtbot.addWidget(app.window)
-    app.show()
     app.start_call()
     try:
         qtbot.waitUntil(

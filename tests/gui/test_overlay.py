@@ -15,7 +15,6 @@ from app.display_state import DisplayState
 from app.events import StatusEvent
 from app.records.store import RecordStore
 from app.speech.engines import choose_engine
-from app.ui.app import OverlayApp
 from app.ui.overlay import WINDOW_FLAGS, OverlayWindow
 from app.ui.qt import QLineEdit, QPoint, QSettings, Qt, QWidget
 from tests.gui.conftest import SHOTS
@@ -137,7 +136,7 @@ def test_position_is_remembered_per_screen_setup(qtbot, settings):
 
 
 def test_threat_in_a_replayed_call_escalates_and_the_alert_records_an_incident(
-    qtbot, tmp_path, engine, phrasebook
+    qtbot, tmp_path, engine, phrasebook, open_overlay
 ):
     customer = Voice("en-us+klatt", 165, 56, 190)
     stereo, _ = render_call(
@@ -149,15 +148,9 @@ def test_threat_in_a_replayed_call_escalates_and_the_alert_records_an_incident(
     path = tmp_path / "threat.wav"
     sf.write(path, stereo, SAMPLE_RATE)
     records = RecordStore(tmp_path / "records.sqlite")
-    app = OverlayApp(
-        lambda: CallRunner([FileSource(path)], engine, phrasebook, live=False),
-        phrasebook,
-        engine.description,
-        demo=False,
-        records=records,
+    app = open_overlay(
+        lambda: [FileSource(path)], engine=engine, phrasebook=phrasebook, records=records
     )
-    qtbot.addWidget(app.window)
-    app.show()
     app.start_call()
     qtbot.waitUntil(
         lambda: app.state.suggestion is not None and app.state.suggestion.category == "escalate",
@@ -176,12 +169,10 @@ def test_threat_in_a_replayed_call_escalates_and_the_alert_records_an_incident(
 
 
 def test_used_and_dismissed_suggestions_are_recorded(
-    qtbot, tmp_path, demo_events, phrasebook, engine
+    qtbot, tmp_path, demo_events, phrasebook, engine, open_overlay
 ):
     records = RecordStore(tmp_path / "records.sqlite")
-    app = OverlayApp(lambda: None, phrasebook, engine.description, demo=True, records=records)
-    qtbot.addWidget(app.window)
-    app.show()
+    app = open_overlay(engine=engine, phrasebook=phrasebook, demo=True, records=records)
     first = next(e for e in demo_events if e.type == "suggestion")
     app.state.apply(first)
     app.render()
@@ -191,18 +182,13 @@ def test_used_and_dismissed_suggestions_are_recorded(
     assert app.state.suggestion is None and not app.window.used.isVisible()
 
 
-def test_a_full_disk_is_shown_and_the_window_keeps_working(qtbot, tmp_path, phrasebook, engine):
+def test_a_full_disk_is_shown_and_the_window_keeps_working(
+    open_overlay, tmp_path, phrasebook, engine
+):
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the records folder should be")
-    app = OverlayApp(
-        lambda: None,
-        phrasebook,
-        engine.description,
-        demo=True,
-        records=RecordStore(blocked / "records.sqlite"),
-    )
-    qtbot.addWidget(app.window)
-    app.show()
+    records = RecordStore(blocked / "records.sqlite")
+    app = open_overlay(engine=engine, phrasebook=phrasebook, demo=True, records=records)
     app.alert_supervisor()
     assert "cannot open records" in app.window.problem.text()
     assert app.window.problem.isVisible()

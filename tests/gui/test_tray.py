@@ -10,11 +10,8 @@ import pytest
 
 from app.advice.phrasebook import load_phrasebook
 from app.audio.file_source import FileSource
-from app.call import CallRunner
 from app.demo import DEMO_CALL
-from app.records.store import RecordStore
 from app.speech.engines import choose_engine
-from app.ui.app import OverlayApp
 from app.ui.qt import QSystemTrayIcon
 
 
@@ -31,17 +28,16 @@ def tray_host():
     host.wait(10)
 
 
-def test_tray_menu_starts_and_stops_the_call(qtbot, tray_host, tmp_path):
+def test_tray_menu_starts_and_stops_the_call(qtbot, tray_host, open_overlay):
     book = load_phrasebook()
     engine = choose_engine("none")
-    app = OverlayApp(
-        lambda: CallRunner([FileSource(DEMO_CALL, realtime=True)], engine, book, live=False),
-        book,
-        engine.description,
+    app = open_overlay(
+        lambda: [FileSource(DEMO_CALL, realtime=True)],
+        engine=engine,
+        phrasebook=book,
         demo=True,
-        records=RecordStore(tmp_path / "r.sqlite"),
+        show=False,
     )
-    qtbot.addWidget(app.window)
     assert app.tray is not None, "no tray icon although a tray host is running"
     actions = {a.text(): a for a in app.tray.contextMenu().actions()}
     assert list(actions) == ["Start call", "Stop call", "Settings…", "Quit"]
