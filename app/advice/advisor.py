@@ -1,10 +1,19 @@
 """From assessments to at most one suggestion at a time, without flooding the agent.
 
-Rules, in order: a threat (or a second supervisor demand, or a long heated stretch) means
-escalate, which holds the display until acknowledged; abuse gets the next boundary step;
-the agent's own risky phrases get coaching (if switched on); otherwise a rise in tension or
-a new cue gets a calming, listening, positive-language or next-steps phrase. Cooldowns per
-category, a minimum gap between suggestions, and no phrase twice in a call.
+Rules, in order: a threat means escalate (safe disengagement), which holds the display until
+acknowledged; a second supervisor demand means handing over (its own script, not the
+threat's), and so does a long heated stretch; abuse gets the next boundary step; the
+agent's own risky phrases get coaching (if switched on); a repeated complaint, "third time
+I've called" or the end of a long vent gets a listening phrase even before the call is
+tense; otherwise a rise in tension or a new cue gets a calming, listening, positive-language
+or next-steps phrase.
+
+Pacing: escalation comes at once; any other new suggestion comes at most once per `PACE`
+seconds, so the one on screen can be read and Used/Dismiss reach the one the agent saw.
+Boundary steps, supervisor requests and coaching wait their turn in a queue, in order;
+other phrases are dropped when it is not their time. No phrase twice in a call.
+A cue only the keyword spotter heard ("possibly heard") brings a boundary step only when
+the call is already tense, and is never quoted.
 """
 
 from __future__ import annotations
@@ -14,11 +23,15 @@ from app.events import EscalateEvent, Event, SuggestionEvent
 from app.tension.detector import Assessment, Hit
 
 CATEGORY_COOLDOWN = 25.0
-MIN_GAP = 8.0
-"""Seconds between two ordinary suggestions; escalate, boundary and coaching may come sooner."""
+PACE = 15.0
+"""Seconds between two new suggestions; only escalation comes sooner."""
+QUEUE_EXPIRES = 30.0
+"""A queued suggestion not shown within this many seconds no longer fits the moment."""
 HEATED_ESCALATE_AFTER = 40.0
 ABUSE = {"insult", "profanity"}
 SOFT_CATEGORIES = ("listening", "calming", "positive_language", "next_steps")
+LISTENING_MOMENTS = {"repetition", "repeated_complaint", "long_venting"}
+"""Cues that are the moment for listening and apology, whatever the level."""
 RANK = {"calm": 0, "tense": 1, "heated": 2, "unsafe": 3}
 
 
@@ -37,6 +50,9 @@ class Advisor:
         self._heated_since: float | None = None
         self._abuse_steps = 0
         self._supervisor_demands = 0
+        self._acted: set[tuple[str, str, float]] = set()
+        self._queue: list[tuple[Response, str, float]] = []
+        """Prompts that answer something specific, waiting for the one on screen to be read."""
         self.escalated = False
         self._escalated_for_threat = False
 
@@ -50,78 +66,122 @@ class Advisor:
         self._level = a.level
         self._heated_since = (self._heated_since or a.t) if a.level == "heated" else None
         events: list[Event] = []
-        for hit in sorted(a.new_hits, key=_priority):
+        for hit in sorted(a.new_hits, key=lambda h: (_priority(h), h.spotted)):
             events += self._on_hit(a, hit)
-            if any(isinstance(e, SuggestionEvent) for e in events):
-                break  # one suggestion at a time; the rest of this moment's cues wait
         if self._heated_since is not None and a.t - self._heated_since >= HEATED_ESCALATE_AFTER:
             self._heated_since = None
-            events += self._escalate(a.t, "the call has stayed heated", ["heated"])
-        if not events and not self.escalated and (rose or a.new_hits) and a.level != "calm":
-            cues = [h.cue for h in a.new_hits if h.speaker == "customer"]
-            events += self._suggest(a.t, SOFT_CATEGORIES, [*cues, a.level], _why(a))
+            events += self._escalate(a.t, "the call has stayed heated", ["heated"], "heated")
+        if events or self.escalated:
+            return events
+        if self._queue:
+            return self._from_queue(a.t)
+        cues = [h.cue for h in a.new_hits if h.speaker == "customer"]
+        if LISTENING_MOMENTS & set(cues):
+            events = self._suggest(a.t, ("listening",), [*cues, a.level], _why(a, cues))
+        if not events and (rose or a.new_hits) and a.level != "calm":
+            events = self._suggest(a.t, SOFT_CATEGORIES, [*cues, a.level], _why(a))
         return events
 
     def _on_hit(self, a: Assessment, hit: Hit) -> list[Event]:
+        # A spotter's guess confirmed by open recognition arrives again: act on it once.
+        key = (hit.cue, hit.speaker, hit.start)
+        if key in self._acted:
+            return []
         if hit.unsafe:
             if self._escalated_for_threat:
                 return []
             self._escalated_for_threat = True
             reason = f'threat heard: "{hit.words}"'
-            return self._escalate(a.t, reason, [hit.cue, "unsafe"], outranks=True)
+            return self._escalate(a.t, reason, [hit.cue, "unsafe"], "threat", outranks=True)
         if self.escalated:
             return []
-        if hit.cue == "supervisor_demand":
+        if hit.cue == "supervisor_demand" and not hit.spotted:
+            self._acted.add(key)
             self._supervisor_demands += 1
             if self._supervisor_demands >= 2:
-                return self._escalate(a.t, "the caller asked for a supervisor again", [hit.cue])
-            return self._suggest(
-                a.t, ("next_steps",), [hit.cue], "caller asked for a supervisor", True
-            )
-        if hit.cue in ABUSE:
+                reason = "the caller asked for a supervisor again"
+                return self._escalate(a.t, reason, [hit.cue], "supervisor")
+            self._enqueue(a.t, ("next_steps",), [hit.cue], "caller asked for a supervisor")
+        elif hit.cue in ABUSE and (not hit.spotted or a.level != "calm"):
+            self._acted.add(key)
             self._abuse_steps += 1
-            return self._boundary(a.t, hit)
-        if hit.speaker == "agent" and self._coaching:
-            return self._suggest(a.t, ("coaching",), [hit.cue], f'you said "{hit.words}"', True)
+            self._enqueue_boundary(hit)
+        elif hit.speaker == "agent" and self._coaching and not hit.spotted:
+            self._acted.add(key)
+            self._enqueue(a.t, ("coaching",), [hit.cue], f'you said "{hit.words}"')
         return []
 
     def _escalate(
-        self, t: float, reason: str, when: list[str], outranks: bool = False
+        self, t: float, reason: str, when: list[str], kind: str, outranks: bool = False
     ) -> list[Event]:
         """`outranks`: shown even over an escalation already on screen (a threat)."""
         if self.escalated and not outranks:
             return []
         self.escalated = True
-        return [EscalateEvent(t, reason), *self._suggest(t, ("escalate",), when, reason, True)]
+        self._queue.clear()
+        category = "escalate" if kind != "supervisor" else "handover"
+        fallback = ("escalate",) if category == "handover" else ()
+        suggestion = self._suggest(t, (category,), when, reason, urgent=True)
+        if not suggestion and fallback:
+            suggestion = self._suggest(t, fallback, [*when, "heated"], reason, urgent=True)
+        return [EscalateEvent(t, reason, kind), *suggestion]
 
-    def _boundary(self, t: float, hit: Hit) -> list[Event]:
+    def _enqueue_boundary(self, hit: Hit) -> None:
         steps = self._boundary_steps
         if not steps:
-            return []
+            return
         response = steps[min(self._abuse_steps, len(steps)) - 1]
+        if response.id in self._used or any(r.id == response.id for r, *_ in self._queue):
+            return
+        heard = "possibly heard" if hit.spotted else f'"{hit.words}"'
+        why = f"abusive language ({heard}), {_ordinal(self._abuse_steps)} time"
+        self._queue.append((response, why, hit.t))
+        self._order_queue()
+
+    def _enqueue(self, t: float, categories: tuple[str, ...], when: list[str], why: str) -> None:
+        for response in self._candidates(categories, when):
+            if all(r.id != response.id for r, *_ in self._queue):
+                self._queue.append((response, why, t))
+                self._order_queue()
+            return
+
+    def _order_queue(self) -> None:
+        """Abuse first, then the caller's request, then the agent's own coaching."""
+        order = {"boundary": 0, "next_steps": 1, "coaching": 2}
+        self._queue.sort(key=lambda item: order.get(item[0].category, 3))
+
+    def _from_queue(self, t: float) -> list[Event]:
+        self._queue = [item for item in self._queue if t - item[2] <= QUEUE_EXPIRES]
+        if not self._queue or t - self._last_at < PACE:
+            return []
+        response, why, _ = self._queue.pop(0)
         if response.id in self._used:
             return []
-        why = f'abusive language ("{hit.words}"), {_ordinal(self._abuse_steps)} time'
         return [self._emit(t, response, [], why)]
+
+    def _candidates(self, categories: tuple[str, ...], when: list[str]) -> list[Response]:
+        candidates = [
+            r
+            for r in self._responses
+            if r.category in categories and r.id not in self._used and set(r.when) & set(when)
+        ]
+        # Responses answering a specific cue come before those answering only a level.
+        cues = set(when) - set(LEVELS)
+        candidates.sort(key=lambda r: (-len(set(r.when) & cues), categories.index(r.category)))
+        return candidates
 
     def _suggest(
         self, t: float, categories: tuple[str, ...], when: list[str], why: str, urgent: bool = False
     ) -> list[Event]:
-        if not urgent and t - self._last_at < MIN_GAP:
+        if not urgent and t - self._last_at < PACE:
             return []
         candidates = [
             r
-            for r in self._responses
-            if r.category in categories
-            and r.id not in self._used
-            and set(r.when) & set(when)
-            and (urgent or t - self._category_at.get(r.category, -1e9) >= CATEGORY_COOLDOWN)
+            for r in self._candidates(categories, when)
+            if urgent or t - self._category_at.get(r.category, -1e9) >= CATEGORY_COOLDOWN
         ]
         if not candidates:
             return []
-        # Responses answering a specific cue come before those answering only a level.
-        cues = set(when) - set(LEVELS)
-        candidates.sort(key=lambda r: (-len(set(r.when) & cues), categories.index(r.category)))
         primary, alternates = candidates[0], candidates[1:3]
         return [self._emit(t, primary, alternates, why)]
 
@@ -151,8 +211,9 @@ def _priority(hit: Hit) -> int:
     return 3 if hit.speaker == "agent" else 4
 
 
-def _why(a: Assessment) -> str:
-    top = ", ".join(f"{r.cue}{f' ({r.words})' if r.words else ''}" for r in a.reasons[:2])
+def _why(a: Assessment, only: list[str] | None = None) -> str:
+    reasons = [r for r in a.reasons if only is None or r.cue in only][:2]
+    top = ", ".join(f"{r.cue}{f' ({r.words})' if r.words else ''}" for r in reasons)
     return f"{a.level}: {top}" if top else a.level
 
 

@@ -7,54 +7,42 @@ name the file, the line and the field.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-DEFAULT_PHRASEBOOK = Path(__file__).resolve().parents[2] / "phrasebook" / "default.yaml"
+from app.resources import default_phrasebook
+from app.tension.cues import ID_PATTERN, Cue
 
-CATEGORIES = (
+DEFAULT_PHRASEBOOK = default_phrasebook()
+
+Category = Literal[
     "calming",
     "listening",
     "positive_language",
     "next_steps",
     "boundary",
     "escalate",
+    "handover",
     "coaching",
-)
-Category = Literal[
-    "calming", "listening", "positive_language", "next_steps", "boundary", "escalate", "coaching"
 ]
+CATEGORIES: tuple[str, ...] = get_args(Category)
 LEVELS = ("calm", "tense", "heated", "unsafe")
 MAX_TEXT = 90
 """Characters: a suggestion must be readable at a glance."""
-ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 
 class PhrasebookError(Exception):
-    """A phrasebook that can't be used; the message names file, line and field."""
+    """A phrasebook that can't be used; the message names file, line and field.
 
+    `problems` has the same as dicts (`file`, `line`, `field`, `message`) for tools."""
 
-class Cue(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field(pattern=ID_PATTERN)
-    speaker: Literal["customer", "agent"] = "customer"
-    weight: float = Field(default=10.0, ge=0, le=100)
-    """Points added to the tension score when heard (they fade over time)."""
-    unsafe: bool = False
-    """Heard from the customer, this takes the call straight to `unsafe`."""
-    spot: bool = False
-    """Give the phrases to the speech engine's keyword spotter too."""
-    phrases: list[str] = Field(min_length=1)
-    disabled: bool = False
-
-    def pattern(self) -> re.Pattern[str]:
-        alternatives = "|".join(re.escape(p.lower()) for p in self.phrases)
-        return re.compile(rf"(?<![\w'])(?:{alternatives})(?![\w'])")
+    def __init__(self, message: str, problems: list[dict] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
 
 
 class Response(BaseModel):
@@ -87,7 +75,7 @@ class Phrasebook(BaseModel):
         phrases: dict[str, None] = {}
         for cue in self.active_cues():
             if cue.spot:
-                phrases.update(dict.fromkeys(p.lower() for p in cue.phrases))
+                phrases.update(dict.fromkeys(cue.word_sequences()))
         return list(phrases)
 
 
@@ -132,7 +120,10 @@ def _merge(base: list[dict], overlay: list, origin: dict, path: Path, section: s
         else:
             base.append(dict(item))
             by_id[item["id"]] = base[-1]
+            origin[(section, item["id"], None)] = (path, index)
         origin[(section, item["id"])] = (path, index)
+        for field in item:
+            origin[(section, item["id"], field)] = (path, index)
 
 
 def load_phrasebook(paths: Iterable[Path] = (DEFAULT_PHRASEBOOK,)) -> Phrasebook:
@@ -151,23 +142,34 @@ def load_phrasebook(paths: Iterable[Path] = (DEFAULT_PHRASEBOOK,)) -> Phrasebook
                 _merge(merged[key], value, origin, path, key)
             else:
                 merged[key] = value
+                origin[(key,)] = (path, 0)
     try:
         return Phrasebook.model_validate(merged)
     except ValidationError as exc:
-        raise PhrasebookError(_describe(exc, merged, origin, nodes)) from exc
+        raise _describe(exc, merged, origin, nodes) from exc
 
 
-def _describe(exc: ValidationError, merged: dict, origin: dict, nodes: dict) -> str:
-    problems = []
-    for error in exc.errors():
-        loc = list(error["loc"])
-        field = ".".join(str(p) for p in loc)
-        path, node_loc = next(iter(nodes)), loc
-        if len(loc) >= 2 and loc[0] in ("cues", "responses") and isinstance(loc[1], int):
-            item_id = merged[loc[0]][loc[1]].get("id")
-            if (loc[0], item_id) in origin:
-                path, index = origin[(loc[0], item_id)]
-                node_loc = [loc[0], index, *loc[2:]]
-                field = f"{loc[0]}[id={item_id}]." + ".".join(str(p) for p in loc[2:])
-        problems.append(f"{path}:{_line(nodes[path], node_loc)}: {field}: {error['msg']}")
-    return "; ".join(problems)
+def _describe(exc: ValidationError, merged: dict, origin: dict, nodes: dict) -> PhrasebookError:
+    problems = [_problem(error, merged, origin, nodes) for error in exc.errors()]
+    message = "; ".join(f"{p['file']}:{p['line']}: {p['field']}: {p['message']}" for p in problems)
+    return PhrasebookError(message, problems)
+
+
+def _problem(error: dict, merged: dict, origin: dict, nodes: dict) -> dict:
+    """Blames the file that set the field in error (or that added the item, for a missing
+    field), so a typo in a team overlay is reported against the overlay."""
+    loc = list(error["loc"])
+    field = ".".join(str(p) for p in loc)
+    path, node_loc = next(iter(nodes)), loc
+    if loc and (loc[0],) in origin:
+        path = origin[(loc[0],)][0]
+    if len(loc) >= 2 and loc[0] in ("cues", "responses") and isinstance(loc[1], int):
+        item_id = merged[loc[0]][loc[1]].get("id")
+        name = loc[2] if len(loc) > 2 and error["type"] != "missing" else None
+        found = origin.get((loc[0], item_id, name)) or origin.get((loc[0], item_id))
+        if found:
+            path, index = found
+            node_loc = [loc[0], index, *loc[2:]]
+            field = f"{loc[0]}[id={item_id}]." + ".".join(str(p) for p in loc[2:])
+    line = _line(nodes[path], node_loc)
+    return {"file": str(path), "line": line, "field": field, "message": error["msg"]}

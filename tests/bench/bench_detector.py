@@ -6,16 +6,27 @@
   voice features per second of audio (they run on each speaker's recognition thread);
   replay throughput of a synthesised call with `--engine none` (audio path only).
 - RAVDESS (real actors 1-12): voice only. Each actor's baseline is learnt from their own
-  neutral and calm clips (leaving out the clip being scored); a clip's score is the
-  detector's raised-voice points. ROC AUC of angry vs neutral/calm, and angry vs happy.
-- GoEmotions dev texts: words only. A text's score is the points its cues and negative
-  sentiment add. ROC AUC of anger/annoyance vs neutral.
-The data are read from ../shared/data for measuring only; nothing of them is kept.
+  neutral and calm clips (leaving out the clip being scored); a clip's score is the mean of
+  the detector's voice anger probability (before: its raised-voice points) over its windows.
+  The voice weights were fitted on these same actors: tests/bench/fit_voice.py gives the
+  leave-one-actor-out numbers. ROC AUC of angry vs neutral/calm, and angry vs happy.
+- GoEmotions dev texts: words only. A text's score is the points its cues and the text
+  model (or, before it, VADER sentiment) add; also the text model's probability alone. ROC
+  AUC of anger/annoyance vs neutral, as written (punctuated) and as a recogniser writes it
+  (lower case, no punctuation).
+- MultiWOZ val: 999 calm booking dialogues replayed as transcripts (customer = user),
+  through the detector and advisor. Share of dialogues that ever reach tense or get a
+  boundary or escalate prompt (calm false alarms), and prompts per dialogue.
+The data are read from ../shared/data (or $DEESCALATE_DATA) for measuring only; nothing of
+them is kept.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import re
 import sys
 import time
 from collections import defaultdict
@@ -29,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.advice.advisor import Advisor  # noqa: E402
 from app.advice.phrasebook import load_phrasebook  # noqa: E402
-from app.events import TranscriptEvent, VoiceEvent  # noqa: E402
+from app.events import EscalateEvent, SuggestionEvent, TranscriptEvent, VoiceEvent  # noqa: E402
 from app.tension.detector import Baseline, TensionDetector  # noqa: E402
 from app.tension.voice import VoiceTracker  # noqa: E402
 from app.tension.words import WordCues  # noqa: E402
@@ -81,7 +92,16 @@ def detector_cost(seconds: int = 600) -> dict:
     for i in range(0, audio.size, 1600):
         tracker.process(audio[i : i + 1600])
     voice_took = time.perf_counter() - start
+    words = detector.words
+    utterance = "I have been waiting two weeks for my refund and nobody has bothered to call me"
+    text_took = float("nan")
+    if hasattr(words, "text_score"):
+        start = time.perf_counter()
+        for _ in range(1000):
+            words.text_score(utterance)
+        text_took = (time.perf_counter() - start) / 1000 * 1000
     return {
+        "text_model_ms_per_16_word_utterance": round(text_took, 3),
         "detector_x_realtime": round(seconds / took),
         "voice_features_x_realtime_per_speaker": round(60 / voice_took),
     }
@@ -111,7 +131,10 @@ def ravdess(folder: Path) -> dict:
                         if frame.voiced >= 0.3 and frame.pitch_hz > 0:
                             baseline.learn(frame)
                 voiced = [f for f in clip if f.voiced >= 0.3 and f.pitch_hz > 0]
-                points = [baseline.arousal(f) for f in voiced] or [0.0]
+                # The voice's own probability of anger where the detector has one (points
+                # are floored at zero, which would tie most calm clips).
+                score = getattr(baseline, "anger", baseline.arousal)
+                points = [score(f) for f in voiced] or [0.0]
                 scores[emotion].append(float(np.mean(points)))
     calm = scores["01"] + scores["02"]
     return {
@@ -122,34 +145,94 @@ def ravdess(folder: Path) -> dict:
     }
 
 
+def recogniser_style(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
+
+
 def goemotions(folder: Path) -> dict:
     cues = WordCues(load_phrasebook())
-    angry, neutral = [], []
-    for line in (folder / "dev.tsv").read_text(encoding="utf-8").splitlines():
-        text, labels, _ = line.split("\t")
-        ids = {int(x) for x in labels.split(",")}
-        score = sum(m.cue.weight for m in cues.match(text, "customer")) + cues.negativity(text)
-        if ids & {2, 3}:
-            angry.append(score)
-        elif ids == {27}:
-            neutral.append(score)
+    model = getattr(cues, "text_score", None)
+    results: dict = {}
+    for style, convert in (("punctuated", str), ("recogniser", recogniser_style)):
+        angry, neutral, angry_model, neutral_model = [], [], [], []
+        for line in (folder / "dev.tsv").read_text(encoding="utf-8").splitlines():
+            text, labels, _ = line.split("\t")
+            text = convert(text)
+            ids = {int(x) for x in labels.split(",")}
+            points = sum(m.cue.weight for m in cues.match(text, "customer"))
+            points += cues.negativity(text)
+            probability = model(text).probability if model else 0.0
+            if ids & {2, 3}:
+                angry.append(points)
+                angry_model.append(probability)
+            elif ids == {27}:
+                neutral.append(points)
+                neutral_model.append(probability)
+        results["goemotions_texts"] = len(angry) + len(neutral)
+        results[f"goemotions_auc_words_points_{style}"] = round(roc_auc(angry, neutral), 3)
+        if model:
+            auc = roc_auc(angry_model, neutral_model)
+            results[f"goemotions_auc_text_model_{style}"] = round(auc, 3)
+    return results
+
+
+def multiwoz(folder: Path) -> dict:
+    dialogues: dict[str, list[dict]] = defaultdict(list)
+    for line in (folder / "utterances.jsonl").read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        dialogues[item["dialogue_id"]].append(item)
+    book = load_phrasebook()
+    alarmed, tense, prompts = 0, 0, 0
+    for turns in dialogues.values():
+        detector, advisor = TensionDetector(book), Advisor(book)
+        events, clock = [], 0.0
+        for turn in sorted(turns, key=lambda u: u["turn"]):
+            speaker = "customer" if turn["speaker"] == "user" else "agent"
+            start = clock + 0.6  # laid end to end as `deescalate replay` lays out a .txt
+            clock = start + len(turn["text"].split()) / 2.5
+            events.append(TranscriptEvent(clock, speaker, turn["text"], True, start, clock))
+        out = []
+        for event in events:
+            for assessment in detector.feed(event):
+                out.append(assessment.level)
+                out += advisor.update(assessment)
+        for assessment in detector.advance(clock + 0.5):
+            out.append(assessment.level)
+            out += advisor.update(assessment)
+        suggestions = [e for e in out if isinstance(e, SuggestionEvent)]
+        prompts += len(suggestions)
+        reached = any(
+            level in ("tense", "heated", "unsafe") for level in out if isinstance(level, str)
+        )
+        tense += reached
+        alarm = any(isinstance(e, EscalateEvent) for e in out) or any(
+            s.category in ("boundary", "escalate", "handover") for s in suggestions
+        )
+        alarmed += reached or alarm
+    n = len(dialogues)
     return {
-        "goemotions_texts": len(angry) + len(neutral),
-        "goemotions_auc_anger_annoyance_vs_neutral": round(roc_auc(angry, neutral), 3),
-        "goemotions_share_of_angry_texts_with_any_points": round(
-            float(np.mean(np.array(angry) > 0)), 2
-        ),
-        "goemotions_share_of_neutral_texts_with_any_points": round(
-            float(np.mean(np.array(neutral) > 0)), 2
-        ),
+        "multiwoz_dialogues": n,
+        "multiwoz_share_reaching_tense": round(tense / n, 4),
+        "multiwoz_share_false_alarm_tense_boundary_escalate": round(alarmed / n, 4),
+        "multiwoz_prompts_per_dialogue": round(prompts / n, 3),
     }
+
+
+def default_data() -> Path:
+    """$DEESCALATE_DATA, else the nearest `shared/data` above this checkout."""
+    if os.environ.get("DEESCALATE_DATA"):
+        return Path(os.environ["DEESCALATE_DATA"])
+    for folder in ROOT.parents:
+        if (folder / "shared" / "data").is_dir():
+            return folder / "shared" / "data"
+    return ROOT.parent / "shared" / "data"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--data", type=Path, default=default_data())
     args = parser.parse_args()
     results = detector_cost()
     if (args.data / "ravdess-dev").is_dir():
@@ -158,6 +241,8 @@ def main() -> None:
         print(f"no RAVDESS data in {args.data}; skipped", file=sys.stderr)
     if (args.data / "goemotions-dev").is_dir():
         results |= goemotions(args.data / "goemotions-dev")
+    if (args.data / "multiwoz-val").is_dir():
+        results |= multiwoz(args.data / "multiwoz-val")
     print(f"({COMMAND})")
     for key, value in results.items():
         print(f"  {key:52} {value}")

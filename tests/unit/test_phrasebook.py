@@ -7,6 +7,7 @@ from app.advice.phrasebook import (
     PhrasebookError,
     load_phrasebook,
 )
+from app.tension.cues import DETECTOR_CUES
 
 
 def test_default_phrasebook_covers_every_category_with_glanceable_text():
@@ -18,7 +19,7 @@ def test_default_phrasebook_covers_every_category_with_glanceable_text():
     cue_ids = {c.id for c in book.cues}
     levels = {"calm", "tense", "heated", "unsafe"}
     for response in book.responses:
-        assert set(response.when) <= cue_ids | levels, response.id
+        assert set(response.when) <= cue_ids | set(DETECTOR_CUES) | levels, response.id
 
 
 def test_overlay_overrides_disables_and_adds_by_id(tmp_path):
@@ -68,6 +69,7 @@ def test_yaml_syntax_error_has_a_line(tmp_path):
 
 def test_spot_phrases_come_from_cues_marked_for_spotting_without_repeats():
     phrases = load_phrasebook().spot_phrases()
-    assert "supervisor" in phrases
+    assert "talk to your supervisor" in phrases  # a phrase's choices, spelt out
+    assert "supervisor" not in phrases  # the word alone is no request
     assert "already told you" not in phrases  # not marked for spotting
     assert len(phrases) == len(set(phrases))

@@ -1,0 +1,84 @@
+"""What the detector listens for: the cue schema and the speaker roles.
+
+The phrasebook (YAML, loaded by the advice package) holds cues of this shape; the detector
+reads only this module, so detection never depends on how suggestions are chosen.
+
+A phrase matches whole words, case-insensitively. `(a|b|c)` in a phrase stands for any one
+of its words, so "(speak|talk) to your (supervisor|manager)" covers four requests; an empty
+choice makes a word optional: "waiting (for|) weeks".
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SPEAKERS = ("customer", "agent")
+Speaker = Literal["customer", "agent"]
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+DETECTOR_CUES = (
+    "negative_words",
+    "repeated_complaint",
+    "fast_speech",
+    "raised_voice",
+    "overtalk",
+    "long_venting",
+)
+"""Cues the detector finds itself, without phrases; a response's `when` may name them too."""
+MAX_EXPANSIONS = 200
+"""A phrase may stand for at most this many word sequences (keeps the spotter's list short)."""
+_GROUP = re.compile(r"\(([^()]*)\)")
+
+
+def expand(phrase: str) -> list[str]:
+    """Every word sequence a phrase stands for: "(a|b) c" -> ["a c", "b c"]."""
+    parts = _GROUP.split(phrase.lower())
+    # split() alternates literal text and group contents: even = literal, odd = group.
+    choices = [
+        [part] if i % 2 == 0 else [a.strip() for a in part.split("|")]
+        for i, part in enumerate(parts)
+    ]
+    return [" ".join("".join(combo).split()) for combo in itertools.product(*choices)]
+
+
+class Cue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=ID_PATTERN)
+    speaker: Speaker = "customer"
+    weight: float = Field(default=10.0, ge=0, le=100)
+    """Points added to the tension score when heard (they fade over time)."""
+    unsafe: bool = False
+    """Heard from the customer, this takes the call straight to `unsafe`."""
+    spot: bool = False
+    """Give the phrases to the speech engine's keyword spotter too."""
+    phrases: list[str] = Field(min_length=1)
+    disabled: bool = False
+
+    @field_validator("phrases")
+    @classmethod
+    def _phrases_expand(cls, phrases: list[str]) -> list[str]:
+        for phrase in phrases:
+            if phrase.count("(") != phrase.count(")") or "((" in phrase:
+                raise ValueError(f"unbalanced brackets in {phrase!r}")
+            if any(not word for word in expand(phrase)) or "||" in phrase:
+                raise ValueError(f"empty choice in {phrase!r}")
+            if len(expand(phrase)) > MAX_EXPANSIONS:
+                raise ValueError(f"{phrase!r} stands for more than {MAX_EXPANSIONS} phrases")
+        return phrases
+
+    def word_sequences(self) -> list[str]:
+        return list(dict.fromkeys(s for p in self.phrases for s in expand(p)))
+
+    def pattern(self) -> re.Pattern[str]:
+        sequences = sorted(self.word_sequences(), key=len, reverse=True)
+        alternatives = "|".join(r"\s+".join(map(re.escape, s.split())) for s in sequences)
+        return re.compile(rf"(?<![\w'])(?:{alternatives})(?![\w'])")
+
+
+class CueSource(Protocol):
+    """Anything that lists the cues in force (the phrasebook)."""
+
+    def active_cues(self) -> list[Cue]: ...

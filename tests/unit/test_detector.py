@@ -1,0 +1,190 @@
+"""The detector on its own, fed events as the pipeline would: threats, the spotter's guesses,
+the caller's baseline, speaking rate, overtalk and venting."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.advice.phrasebook import load_phrasebook
+from app.events import TranscriptEvent, VoiceEvent
+from app.speech.base import Word
+from app.tension.detector import Assessment, TensionDetector
+
+
+@pytest.fixture
+def detector() -> TensionDetector:
+    return TensionDetector(load_phrasebook())
+
+
+def said(t: float, text: str, speaker: str = "customer", final: bool = True, conf: float = 1.0):
+    words = text.split()
+    step = 0.3
+    start = t - step * len(words)
+    timed = tuple(
+        Word(w, round(start + i * step, 2), round(start + (i + 1) * step, 2), conf)
+        for i, w in enumerate(words)
+    )
+    return TranscriptEvent(t, speaker, text, final, start, t, False, timed)
+
+
+def spotted(t: float, text: str, speaker: str = "customer") -> TranscriptEvent:
+    return TranscriptEvent(t, speaker, text, True, t - 0.5, t, True, (Word(text, t - 0.5, t, 1),))
+
+
+def voice(t: float, speaker: str = "customer", loud: float = -26.0, voiced: float = 0.8):
+    """An ordinary voice; `loud` above -26 dBFS makes it a raised one (louder, brighter,
+    more emphatic, as a shout is)."""
+    pitch = 180.0 if voiced >= 0.3 else 0.0
+    effort = max(0.0, (loud + 26.0) / 6.0)
+    return VoiceEvent(
+        t,
+        speaker,
+        loud if voiced else -100.0,
+        pitch,
+        1.2,
+        voiced,
+        -14.0 + effort,
+        6.0 - effort,
+        0.44 + 0.1 * effort,
+        2.8 + effort,
+    )
+
+
+def run(detector: TensionDetector, events, until: float | None = None) -> list[Assessment]:
+    out = []
+    for event in sorted(events, key=lambda e: e.t):
+        out += detector.feed(event)
+    out += detector.advance(until if until is not None else max(e.t for e in events) + 1.0)
+    return out
+
+
+def levels(assessments: list[Assessment]) -> set[str]:
+    return {a.level for a in assessments}
+
+
+def cues(assessments: list[Assessment]) -> set[str]:
+    return {h.cue for a in assessments for h in a.new_hits}
+
+
+def test_a_partial_threat_revised_away_never_makes_the_call_unsafe(detector):
+    out = run(
+        detector,
+        [said(2.0, "i will kill you", final=False), said(2.6, "i will bill you")],
+        until=20,
+    )
+    assert "unsafe" not in levels(out)
+
+
+def test_a_threat_needs_confident_words(detector):
+    out = run(detector, [said(2.0, "i am going to kill you", conf=0.35)], until=10)
+    assert "unsafe" not in levels(out)
+    out = run(TensionDetector(load_phrasebook()), [said(2.0, "i am going to kill you", conf=0.95)])
+    assert "unsafe" in levels(out)
+
+
+def test_a_spotted_threat_alone_is_never_unsafe(detector):
+    out = run(detector, [spotted(3.0, "kill you")], until=10)
+    assert "unsafe" not in levels(out)
+
+
+def test_a_spotter_guess_is_possibly_heard_not_quoted(detector):
+    out = run(detector, [spotted(3.0, "pathetic")], until=4)
+    reason = next(r for a in out for r in a.reasons if r.cue == "insult")
+    assert reason.words == "" and reason.possibly_heard == "pathetic"
+
+
+def test_open_recognition_confirming_a_guess_quotes_what_was_said(detector):
+    out = run(
+        detector,
+        [spotted(3.0, "useless"), said(3.2, "you are useless")],
+        until=5,
+    )
+    reason = next(r for r in out[-1].reasons if r.cue == "insult")
+    assert reason.words == "useless" and reason.possibly_heard == ""
+    assert sum(1 for h in detector.hits if h.cue == "insult") == 1  # one piece of evidence
+
+
+def test_a_caller_angry_from_the_first_words_is_tense(detector):
+    line = (
+        "I have been waiting two weeks for my refund and nobody has bothered, this is unacceptable"
+    )
+    out = run(detector, [said(6.0, line)], until=8)
+    assert levels(out) & {"tense", "heated"}
+
+
+def test_a_loud_first_voice_counts_against_the_population_prior(detector):
+    shouting = [voice(0.5 * i, loud=-8.0) for i in range(1, 9)]
+    out = run(detector, shouting, until=4.5)
+    assert any(r.cue == "raised_voice" for r in out[-1].reasons)
+
+
+def test_an_ordinary_voice_adds_nothing(detector):
+    out = run(detector, [voice(0.5 * i) for i in range(1, 60)])
+    assert all(r.cue != "raised_voice" for a in out for r in a.reasons)
+
+
+def test_a_naturally_loud_caller_becomes_their_own_normal(detector):
+    out = run(detector, [voice(0.5 * i, loud=-16.0) for i in range(1, 240)])
+    late = [r.points for r in out[-1].reasons if r.cue == "raised_voice"]
+    assert late == [] or late[0] < 3
+
+
+def test_speaking_much_faster_than_usual_counts(detector):
+    events = [said(5.0 * i, "i would like to check my order please") for i in range(1, 4)]
+    fast = "where is it you said it would come on monday and now it is friday"
+    words = fast.split()
+    timed = tuple(Word(w, 20 + 0.12 * i, 20 + 0.12 * (i + 1), 1.0) for i, w in enumerate(words))
+    events.append(TranscriptEvent(22.0, "customer", fast, True, 20.0, 22.0, False, timed))
+    assert "fast_speech" in cues(run(detector, events))
+
+
+def talk(start: float, end: float, speaker: str, step: float = 0.5) -> list[VoiceEvent]:
+    count = round((end - start) / step)
+    return [voice(start + step * (i + 1), speaker) for i in range(count)]
+
+
+def silence(start: float, end: float, speaker: str) -> list[VoiceEvent]:
+    count = round((end - start) / 0.5)
+    return [voice(start + 0.5 * (i + 1), speaker, voiced=0.0) for i in range(count)]
+
+
+def test_starting_to_talk_over_the_agent_is_overtalk(detector):
+    events = [*talk(0, 6, "agent"), *silence(0, 3, "customer"), *talk(3, 6, "customer")]
+    events.append(said(5.5, "no listen to me that is not what happened"))
+    assert "overtalk" in cues(run(detector, events))
+
+
+def test_backchannels_over_the_agent_are_not_overtalk(detector):
+    events = [*talk(0, 12, "agent")]
+    for start in (0, 3, 6, 9):  # "mm", "yeah", "okay": half a second each
+        events += [
+            *silence(start, start + 2.5, "customer"),
+            *talk(start + 2.5, start + 3, "customer"),
+        ]
+    events.append(said(9.0, "okay"))
+    assert "overtalk" not in cues(run(detector, events))
+
+
+def test_voice_on_both_channels_without_words_stays_calm(detector):
+    # Echo or noise: both channels voiced together for 20 s, and no words from the customer.
+    events = [*talk(0, 20, "agent"), *talk(0, 20, "customer")]
+    out = run(detector, events)
+    assert levels(out) == {"calm"}
+    assert not cues(out) & {"overtalk", "long_venting"}
+
+
+def test_a_long_vent_is_counted_when_the_caller_pauses(detector):
+    events = [*talk(0, 25, "customer"), *silence(25, 28, "customer")]
+    events += [said(5.0 * i, "and then they sent the wrong part again") for i in range(1, 6)]
+    out = run(detector, events)
+    vent = [a.t for a in out for h in a.new_hits if h.cue == "long_venting"]
+    assert len(vent) == 1 and vent[0] > 25
+
+
+def test_a_complaint_said_again_counts_but_a_polite_line_said_twice_does_not(detector):
+    polite = "could you send the receipt to my email please"
+    out = run(detector, [said(4.0, polite), said(12.0, "yes " + polite)])
+    assert "repeated_complaint" not in cues(out)
+    moan = "the engineer never turned up and this is a joke"
+    out = run(TensionDetector(load_phrasebook()), [said(4.0, moan), said(12.0, "look " + moan)])
+    assert "repeated_complaint" in cues(out)
