@@ -36,13 +36,15 @@ class CallRunner:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self) -> None:
+        """Asks the call to end and returns at once; `finished` is set when it has."""
         self._stopping.set()
         pipeline = self.pipeline
         if pipeline is not None:
             pipeline.stop()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+
+    def wait(self, timeout: float) -> bool:
+        return self.finished.wait(timeout)
 
     def acknowledge(self) -> None:
         self.analysis.acknowledge()

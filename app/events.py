@@ -81,6 +81,18 @@ class VoiceEvent(Event):
     """Spread of pitch, semitones (interquartile range)."""
     voiced: float
     """Share of the window that was voiced speech, 0-1."""
+    alpha_ratio: float = 0.0
+    """Vocal effort: energy above 1 kHz against below, dB (higher = more effort, pressed)."""
+    hnr_db: float = 0.0
+    """Harmonics-to-noise ratio of the voiced frames, dB (lower = rougher, strained)."""
+    centroid_khz: float = 0.0
+    """Spectral centroid of the voiced frames below 5 kHz, kHz (higher = brighter, pressed)."""
+    loudness_swing: float = 0.0
+    """Spread of loudness across the window's 40 ms frames, dB (bursts of emphasis)."""
+    cepstrum: tuple[float, ...] = ()
+    """Median mel-cepstral coefficients 0-6 of the voiced frames (spectral envelope)."""
+    flux: float = 0.0
+    """Median spectral flux of the voiced frames (how fast the spectrum moves)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,10 @@ class Reason:
     cue: str
     points: float
     words: str = ""
+    """What the caller said that set the cue off (empty when only the spotter heard it)."""
+    possibly_heard: str = ""
+    """Words only the keyword spotter heard: a guess to show as "possibly heard", never
+    as a quote."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +129,9 @@ class SuggestionEvent(Event):
 class EscalateEvent(Event):
     type: ClassVar[str] = "escalate"
     reason: str
+    kind: str = "threat"
+    """"threat" (threats and abuse: safe disengagement), "supervisor" (the caller asked
+    for a supervisor again: hand over) or "heated" (heated for too long: bring help in)."""
 
 
 @dataclass(frozen=True)
@@ -122,3 +141,28 @@ class CallEvent(Event):
     type: ClassVar[str] = "call"
     state: str
     """"started" or "ended"."""
+
+
+@dataclass(frozen=True)
+class RunningEvent(Event):
+    """A call runner is up: which engine it loaded and what it listens to."""
+
+    type: ClassVar[str] = "running"
+    engine: str
+    demo: bool
+    """Playing the built-in demo call, not a real one."""
+    detail: str = ""
+
+
+AGENT_ACTIONS = ("used", "dismissed", "acknowledged", "alert_supervisor")
+
+
+@dataclass(frozen=True)
+class AgentActionEvent(Event):
+    """What the agent did: used or dismissed a suggestion, acknowledged an escalation,
+    alerted the supervisor. Recorded with the call's events."""
+
+    type: ClassVar[str] = "agent_action"
+    action: str
+    suggestion_id: str = ""
+    category: str = ""

@@ -16,13 +16,14 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 import numpy as np
 
 from app.audio.convert import StreamResampler, to_int16
 from app.audio.feed import SAMPLE_RATE, FeedClosed, Speaker, SpeakerFeed
 from app.audio.levels import GainControl
-from app.audio.sources import AudioSource, SourceHealth
+from app.audio.sources import AudioSource, SourceHealth, SourceState
 from app.events import ErrorEvent, Event, LevelEvent, StatusEvent, TranscriptEvent
 from app.speech.base import Recognition, Recognizer
 from app.tension.voice import VoiceTracker
@@ -30,6 +31,8 @@ from app.tension.voice import VoiceTracker
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.25
+STALL_SECONDS = 3.0
+"""A live speaker's recogniser that reports nothing for this long is shown as stalled."""
 LIVE_SLACK_SECONDS = 0.5
 """A live speaker whose audio stops (lost device) is padded with silence once it falls this
 far behind the wall clock, so the call clock keeps running for the other speaker."""
@@ -148,6 +151,7 @@ class Pipeline:
         self._stop = threading.Event()
         self._last_status: dict[Speaker, tuple] = {}
         self._errors_reported: set[str] = set()
+        self._last_report: dict[Speaker, float] = {}
 
     @property
     def t(self) -> float:
@@ -176,6 +180,7 @@ class Pipeline:
         for worker in workers:
             worker.start()
         running = set(self.channels)
+        self._last_report = dict.fromkeys(self.channels, time.monotonic())
         next_poll = 0.0
         try:
             while running:
@@ -184,12 +189,14 @@ class Pipeline:
                 except queue.Empty:
                     pass
                 else:
+                    self._last_report[speaker] = time.monotonic()
                     for event in events:
                         merger.add(event)
                     merger.advance(speaker, t)
                     if done:
                         merger.finish(speaker)
                         running.discard(speaker)
+                        self._last_report.pop(speaker, None)
                 if self.live and time.monotonic() >= next_poll:
                     next_poll = time.monotonic() + POLL_SECONDS
                     for event in self._status_changes(merger.watermark):
@@ -201,7 +208,9 @@ class Pipeline:
             for source in self.sources:
                 source.stop()
             for worker in workers:
-                worker.join(timeout=5)
+                # A recogniser stuck in a long decode is left to finish on its own thread:
+                # stopping a call never waits for it for long.
+                worker.join(timeout=1)
         for event in [*self._status_changes(merger.watermark), *merger.flush()]:
             on_event(event)
 
@@ -238,11 +247,21 @@ class Pipeline:
                 if health.error and health.error not in self._errors_reported:
                     self._errors_reported.add(health.error)
                     events.append(ErrorEvent(t, health.error))
+                if self._stalled(health.speaker):
+                    health = replace(
+                        health,
+                        state=SourceState.STALLED,
+                        detail="speech recognition is not keeping up; the oldest audio is dropped",
+                    )
                 key = (health.state, health.detail)
                 if self._last_status.get(health.speaker) != key:
                     self._last_status[health.speaker] = key
                     events.append(self._status_event(t, health))
         return events
+
+    def _stalled(self, speaker: Speaker) -> bool:
+        last = self._last_report.get(speaker)
+        return self.live and last is not None and time.monotonic() - last > STALL_SECONDS
 
     @staticmethod
     def _status_event(t: float, health: SourceHealth) -> StatusEvent:

@@ -28,9 +28,16 @@ def is_transcript(path: Path) -> bool:
 
 def read_transcript(path: Path) -> list[TranscriptEvent]:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TranscriptError(f"{path}: cannot read the transcript ({exc}).") from exc
+        # utf-8-sig: Windows Notepad starts UTF-8 files with a byte-order mark.
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        raise TranscriptError(
+            f"{path}: not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x}). "
+            'Save it as UTF-8, e.g. Notepad\'s "Save as" → Encoding: UTF-8, or '
+            f"`iconv -f WINDOWS-1252 -t UTF-8 {path.name}`."
+        ) from exc
+    except OSError as exc:
+        raise TranscriptError(f"{path}: cannot read the transcript ({exc.strerror}).") from exc
     parse = _jsonl_line if path.suffix.lower() == ".jsonl" else _txt_line
     events: list[TranscriptEvent] = []
     clock = 0.0

@@ -6,6 +6,7 @@ import enum
 import logging
 import queue
 import threading
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,51 +29,66 @@ class FeedCounters:
     overflows: int = 0
 
 
-_END = object()
-
-
 class FeedClosed(Exception):
     """The source has no more audio (end of file, or the call was stopped)."""
+
+
+LIVE_SECONDS = 2.0
+"""Audio a live feed keeps for a recogniser that fell behind. Beyond it the *oldest* audio
+is dropped: a late suggestion is worth less than a current one."""
 
 
 class SpeakerFeed:
     """Blocks of one speaker's audio at the source's native rate, mono float32.
 
-    Audio callbacks use `push_nowait`, which never blocks: when the consumer falls behind,
-    the block is dropped, counted and logged. File readers use `push`, which waits instead.
+    Audio callbacks use `push_nowait`, which never blocks: when the consumer falls more
+    than `max_seconds` behind, the oldest audio is dropped, counted and logged. File
+    readers use `push`, which waits for room instead. `close` never blocks.
     """
 
-    def __init__(self, speaker: Speaker, rate: int, max_blocks: int = 200) -> None:
+    def __init__(self, speaker: Speaker, rate: int, max_seconds: float = LIVE_SECONDS) -> None:
         self.speaker = speaker
         self.rate = rate
         self.counters = FeedCounters()
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=max_blocks)
-        self._lock = threading.Lock()
+        self._blocks: deque[np.ndarray] = deque()
+        self._samples = 0
+        self._max_samples = max(1, int(max_seconds * rate))
+        self._closed = False
+        self._changed = threading.Condition()
 
-    def push_nowait(self, block: np.ndarray) -> bool:
-        try:
-            self._queue.put_nowait(block)
-        except queue.Full:
-            with self._lock:
-                self.counters.blocks_dropped += 1
-                dropped = self.counters.blocks_dropped
-            if dropped == 1 or dropped % 100 == 0:
-                log.warning(
-                    "%s audio: recogniser is behind, %d blocks dropped", self.speaker, dropped
-                )
-            return False
-        with self._lock:
+    def push_nowait(self, block: np.ndarray) -> None:
+        with self._changed:
+            self._blocks.append(block)
+            self._samples += block.size
             self.counters.blocks_in += 1
-        return True
+            dropped = 0
+            while self._samples > self._max_samples and len(self._blocks) > 1:
+                self._samples -= self._blocks.popleft().size
+                dropped += 1
+            self.counters.blocks_dropped += dropped
+            total = self.counters.blocks_dropped
+            self._changed.notify()
+        if dropped and (total == dropped or total // 100 != (total - dropped) // 100):
+            log.warning(
+                "%s audio: recogniser is behind, %d oldest blocks dropped", self.speaker, total
+            )
 
     def push(self, block: np.ndarray, timeout: float | None = None) -> None:
-        self._queue.put(block, timeout=timeout)
-        with self._lock:
+        """Waits for room; raises queue.Full after `timeout` seconds without any."""
+        with self._changed:
+            has_room = self._changed.wait_for(
+                lambda: self._closed or self._samples < self._max_samples, timeout
+            )
+            if not has_room:
+                raise queue.Full
+            self._blocks.append(block)
+            self._samples += block.size
             self.counters.blocks_in += 1
+            self._changed.notify_all()
 
     def note_overflow(self) -> None:
         """The driver reported lost input (PortAudio's input overflow flag)."""
-        with self._lock:
+        with self._changed:
             self.counters.overflows += 1
             overflows = self.counters.overflows
         if overflows == 1 or overflows % 100 == 0:
@@ -81,16 +97,20 @@ class SpeakerFeed:
             )
 
     def close(self) -> None:
-        """Marks the end of the stream; `pop` returns None after the queued blocks."""
-        self._queue.put(_END)
+        """Marks the end of the stream; `pop` raises FeedClosed after the queued blocks."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
 
     def pop(self, timeout: float) -> np.ndarray | None:
         """Next block, or None on timeout; raises FeedClosed after the last block."""
-        try:
-            item = self._queue.get(timeout=timeout)
-        except queue.Empty:
+        with self._changed:
+            self._changed.wait_for(lambda: self._blocks or self._closed, timeout)
+            if self._blocks:
+                block = self._blocks.popleft()
+                self._samples -= block.size
+                self._changed.notify_all()
+                return block
+            if self._closed:
+                raise FeedClosed
             return None
-        if item is _END:
-            self._queue.put(_END)  # stay closed for any later pop
-            raise FeedClosed
-        return item  # type: ignore[return-value]

@@ -68,7 +68,7 @@ class FileSource:
         if len(self._speakers) == 2 and self._file.channels == 1:
             raise AudioFileError(f"{path}: mono file; use --channels customer.")
         rate = self._file.samplerate
-        self._feeds = {s: SpeakerFeed(s, rate, max_blocks=50) for s in self._speakers}
+        self._feeds = {s: SpeakerFeed(s, rate, max_seconds=5.0) for s in self._speakers}
         self._realtime = realtime
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()

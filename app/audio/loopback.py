@@ -43,6 +43,11 @@ def loopback_names() -> list[str]:
     return [m.id for m in sc.all_microphones(include_loopback=True) if m.isloopback]
 
 
+def default_loopback_id() -> str:
+    """The loopback of the default output: what the agent hears (Windows' call audio)."""
+    return str(_soundcard().default_speaker().id)
+
+
 class LoopbackSource:
     """Records one loopback/monitor input on its own thread into the speaker's feed."""
 

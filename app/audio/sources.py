@@ -16,6 +16,8 @@ class SourceState(enum.StrEnum):
     """Callbacks arrive but carry only digital silence (muted or disconnected upstream)."""
     LOST = "lost"
     """The device vanished or stopped calling back; the source keeps trying to reopen it."""
+    STALLED = "stalled"
+    """Audio arrives but the speaker's recogniser is not keeping up (or is stuck)."""
     ENDED = "ended"
     """A file source reached its end."""
     STOPPED = "stopped"

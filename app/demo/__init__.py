@@ -1,5 +1,5 @@
 """The built-in demo call: a scripted two-speaker call, synthesised once and shipped as FLAC."""
 
-from pathlib import Path
+from app.resources import demo_call
 
-DEMO_CALL = Path(__file__).with_name("demo_call.flac")
+DEMO_CALL = demo_call()

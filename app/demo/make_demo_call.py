@@ -1,9 +1,9 @@
 """Synthesises the demo call shipped with the app: `python -m app.demo.make_demo_call`.
 
 A support call about an outage: the customer starts polite, gets frustrated, insults the
-agent and asks twice for a supervisor (which escalates), then calms down once the agent
-brings one in and books a visit. The agent slips once ("calm down, that's our policy") so
-coaching has something to show.
+agent and asks twice for a supervisor (the second time, the overlay says to hand over),
+then calms down once the agent brings one in and books a visit. The agent slips once
+("calm down, that's our policy") so coaching has something to show.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ DEMO_LINES = [
     Line("customer", "You are useless.", customer(3)),
     Line("customer", "I want to talk to your supervisor.", customer(3), gap=0.4),
     Line("agent", "I can help you with this right now.", AGENT),
-    Line("customer", "Put your manager on the phone.", customer(3)),
+    Line("customer", "I said I want to talk to your supervisor.", customer(3)),
     Line("agent", "Of course. I am asking my supervisor to join us.", AGENT, gap=1.0),
     Line("customer", "Fine. Thank you.", customer(0), gap=0.8),
     Line("agent", "While we wait, I will book a technician for tomorrow morning.", AGENT),

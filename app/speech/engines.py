@@ -34,8 +34,8 @@ def choose_engine(
     choice = find_vosk_model(model, config_model) if engine in ("auto", "vosk") else None
     if choice is None and engine == "vosk":
         raise SpeechError(
-            "No Vosk model found. Unzip one into the project's models/ folder, or name its "
-            "folder with --model or $DEESCALATE_VOSK_MODEL, or use --engine sphinx."
+            "No Vosk model found. Install one with `deescalate models install PATH_OR_ZIP`, "
+            "or name its folder with --model or $DEESCALATE_VOSK_MODEL, or use --engine sphinx."
         )
     if choice is not None:
         return _vosk(choice, hotwords)

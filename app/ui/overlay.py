@@ -16,7 +16,6 @@ from app.ui.qt import (
     QGuiApplication,
     QHBoxLayout,
     QLabel,
-    QObject,
     QPainter,
     QPoint,
     QPushButton,
@@ -24,7 +23,7 @@ from app.ui.qt import (
     QSettings,
     QSizePolicy,
     Qt,
-    QTimer,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -44,9 +43,22 @@ CATEGORY_TITLES = {
     "next_steps": "Next steps",
     "boundary": "Set a boundary",
     "escalate": "Escalate",
+    "handover": "Hand over",
     "coaching": "Coaching (only you see this)",
 }
-REPAINT_MS = 150
+ESCALATE_TITLES = {
+    "threat": "PAUSE AND ESCALATE",
+    "supervisor": "HAND OVER TO A SUPERVISOR",
+    "heated": "BRING IN HELP",
+}
+ALERT_TEXT = {
+    "": "Alert supervisor",
+    "recording…": "Alerting…",
+    "recorded": "Recorded; alerts not set up",
+    "queued": "Alert queued, retrying…",
+    "sent": "Supervisor alerted ✓",
+    "failed": "Alert not delivered",
+}
 WIDTH = 380
 WINDOW_FLAGS = (
     Qt.WindowType.Tool
@@ -66,7 +78,7 @@ class LevelMeter(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def set(self, level: str, score: float) -> None:
-        if (level, score) != (self.level, score):
+        if (level, score) != (self.level, self.score):
             self.level, self.score = level, score
             self.update()
 
@@ -99,6 +111,7 @@ class OverlayWindow(QWidget):
         on_feedback: Callable[[str], None] | None = None,
         on_alert: Callable[[], None] | None = None,
         on_acknowledge: Callable[[], None] | None = None,
+        on_incident: Callable[[int], None] | None = None,
         settings: QSettings | None = None,
         font_size: int = 15,
     ) -> None:
@@ -106,12 +119,16 @@ class OverlayWindow(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setWindowTitle("Deescalate")
-        self._on_feedback = on_feedback or (lambda action: None)
-        self._on_alert = on_alert or (lambda: None)
-        self._on_acknowledge = on_acknowledge or (lambda: None)
+        self.on_feedback = on_feedback or (lambda action, suggestion_id: None)
+        self.on_alert = on_alert or (lambda: None)
+        self.on_acknowledge = on_acknowledge or (lambda: None)
+        self.on_incident = on_incident or (lambda incident_id: None)
+        self._incident_id: int | None = None
+        self._shown_id = ""
+        self._click_through = False
         self._settings = settings or QSettings("deescalate", "overlay")
         self._drag_from: QPoint | None = None
-        self._escalating = False
+        self._escalating = ""
         self._build(font_size)
         self.setFixedWidth(WIDTH)
         self._fit_height()
@@ -126,16 +143,29 @@ class OverlayWindow(QWidget):
         self.setObjectName("overlay")
         self.setStyleSheet(
             "#overlay { background: #1e1e1e; border: 1px solid #555; border-radius: 8px; }"
-            "#overlay[escalate='true'] { background: #5a0f2e; border: 3px solid #CC79A7; }"
+            "#overlay[escalate='threat'] { background: #5a0f2e; border: 3px solid #CC79A7; }"
+            "#overlay[escalate='supervisor'] { background: #0b2e4a; border: 3px solid #56B4E9; }"
+            "#overlay[escalate='heated'] { background: #4a2a00; border: 3px solid #E69F00; }"
             "QLabel { color: #f0f0f0; } QLabel#category { color: #bbbbbb; }"
             "QLabel#why, QLabel#status, QLabel.alternate { color: #a8a8a8; }"
             "QLabel#problem { color: #F0E442; }"
+            "QLabel#banner { background: #F0E442; color: #000; font-weight: bold;"
+            " padding: 2px 6px; border-radius: 3px; }"
+            "QToolButton#menu { color: #f0f0f0; background: transparent; border: none;"
+            " font-size: 16px; padding: 0 4px; } QToolButton#menu::menu-indicator { image: none; }"
             "QPushButton { color: #f0f0f0; background: #333; border: 1px solid #666;"
             " border-radius: 4px; padding: 3px 10px; }"
             "QPushButton#alert { background: #CC79A7; color: #000; font-weight: bold; }"
+            "QPushButton#incident { background: #2b2b2b; color: #cfcfcf; padding: 1px 8px; }"
         )
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.meter = LevelMeter()
+        self.banner = QLabel(objectName="banner")
+        self.banner.setVisible(False)
+        self.menu_button = QToolButton(text="☰", objectName="menu")
+        self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.menu_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.menu_button.setVisible(False)
         self.category = QLabel(objectName="category")
         self.suggestion = QLabel(wordWrap=True)
         big = QFont()
@@ -156,20 +186,31 @@ class OverlayWindow(QWidget):
         self.dismiss = self._button("Dismiss", lambda: self._feedback("dismissed"))
         self.alert = self._button("Alert supervisor", self._alert, "alert")
         self.acknowledge = self._button("Acknowledge", self._acknowledge)
+        self.incident = self._button("Complete incident record", self._incident, "incident")
+        self.incident.setVisible(False)
         buttons = QHBoxLayout()
         for button in (self.used, self.dismiss, self.alert, self.acknowledge):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        incident_row = QHBoxLayout()
+        incident_row.addWidget(self.incident)
+        incident_row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 8)
         layout.setSpacing(5)
-        for widget in (self.meter, self.category, self.suggestion, *self.alternates, self.steps):
+        top = QHBoxLayout()
+        top.addWidget(self.meter, 1)
+        top.addWidget(self.menu_button)
+        layout.addWidget(self.banner)
+        layout.addLayout(top)
+        for widget in (self.category, self.suggestion, *self.alternates, self.steps):
             layout.addWidget(widget)
         layout.addLayout(buttons)
+        layout.addLayout(incident_row)
         for widget in (self.transcript, self.why, self.status, self.problem):
             layout.addWidget(widget)
         rule = QFrame(frameShape=QFrame.Shape.HLine)
-        layout.insertWidget(1, rule)
+        layout.insertWidget(2, rule)
 
     def _button(self, text: str, slot: Callable[[], None], name: str = "") -> QPushButton:
         button = QPushButton(text, objectName=name)
@@ -182,17 +223,24 @@ class OverlayWindow(QWidget):
     def render(self, state: DisplayState, escalate_steps: list[str] = ()) -> None:
         self.meter.set(state.level, state.score)
         escalating = state.escalate is not None
+        kind = state.escalate.kind if state.escalate is not None else ""
         # Re-polish only on a change: the style sheet picks the escalate look from it.
-        if self._escalating != escalating:
-            self._escalating = escalating
-            self.setProperty("escalate", escalating)
+        if self._escalating != kind:
+            self._escalating = kind
+            self.setProperty("escalate", kind)
             self.style().unpolish(self)
             self.style().polish(self)
         suggestion = state.suggestion
+        self._shown_id = suggestion.id if suggestion else ""
+        self.banner.setText(state.banner)
+        self.banner.setVisible(bool(state.banner))
+        self.alert.setText(ALERT_TEXT.get(state.alert, f"Supervisor alert {state.alert}"))
         if escalating:
-            self.category.setText("PAUSE AND ESCALATE")
+            self.category.setText(ESCALATE_TITLES.get(kind, "ESCALATE"))
             self.suggestion.setText(suggestion.text if suggestion else state.escalate.reason)
-            self.steps.setText("\n".join(f"{i}. {s}" for i, s in enumerate(escalate_steps, 1)))
+            # Safe-disengagement steps are for threats and abuse, not a hand-over.
+            steps = escalate_steps if kind == "threat" else []
+            self.steps.setText("\n".join(f"{i}. {s}" for i, s in enumerate(steps, 1)))
         elif suggestion is not None:
             self.category.setText(CATEGORY_TITLES.get(suggestion.category, suggestion.category))
             self.suggestion.setText(suggestion.text)
@@ -205,12 +253,14 @@ class OverlayWindow(QWidget):
         for label, text in zip(self.alternates, [*alternates, "", ""], strict=False):
             label.setText(f"or: {text}" if text else "")
             label.setVisible(bool(text))
-        self.steps.setVisible(escalating)
+        self.steps.setVisible(bool(self.steps.text()) and escalating)
         self.suggestion.setVisible(bool(self.suggestion.text()))
         self.used.setVisible(suggestion is not None and not escalating)
         self.dismiss.setVisible(suggestion is not None and not escalating)
         self.alert.setVisible(escalating)
         self.acknowledge.setVisible(escalating)
+        self._incident_id = state.incident
+        self.incident.setVisible(state.offer_incident)
         why = f"Why: {state.why}" if state.why and state.level != "calm" else ""
         if suggestion is not None and not escalating:
             why = f"Why: {suggestion.reason}"
@@ -241,19 +291,50 @@ class OverlayWindow(QWidget):
         return label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, WIDTH - 30)
 
     def _feedback(self, action: str) -> None:
-        self._on_feedback(action)
+        # The suggestion on screen when the button was pressed, not whatever came since.
+        self.on_feedback(action, self._shown_id)
 
     def _alert(self) -> None:
-        self._on_alert()
+        self.on_alert()
 
     def _acknowledge(self) -> None:
-        self._on_acknowledge()
+        self.on_acknowledge()
+
+    def _incident(self) -> None:
+        if self._incident_id is not None:
+            self.on_incident(self._incident_id)
+
+    def set_font_size(self, points: int) -> None:
+        font = self.suggestion.font()
+        if font.pointSize() != points:
+            font.setPointSize(points)
+            self.suggestion.setFont(font)
+            self._fit_height()
+
+    def set_menu(self, menu) -> None:
+        """The app's menu behind a ☰ button, for desktops without a system tray."""
+        self.menu_button.setMenu(menu)
+        self.menu_button.setVisible(True)
 
     # --- position: dragged by hand, remembered per screen setup ----------------------------
 
     def set_click_through(self, enabled: bool) -> None:
-        self.setWindowFlag(Qt.WindowType.WindowTransparentForInput, enabled)
-        self.show()
+        if enabled == self._click_through:
+            return
+        self._click_through = enabled
+        handle = self.windowHandle()
+        if handle is None:  # not shown yet: the flag goes into the native window at show()
+            self.setWindowFlag(Qt.WindowType.WindowTransparentForInput, enabled)
+        else:
+            # On the live window: QWidget.setWindowFlag would hide and re-create it, and
+            # the window manager may take a while to let input reach it again.
+            handle.setFlag(Qt.WindowType.WindowTransparentForInput, enabled)
+
+    @property
+    def click_through(self) -> bool:
+        handle = self.windowHandle()
+        flags = handle.flags() if handle is not None else self.windowFlags()
+        return bool(flags & Qt.WindowType.WindowTransparentForInput)
 
     def mousePressEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
@@ -298,26 +379,3 @@ class OverlayWindow(QWidget):
         y = min(max(self.y(), area.top()), area.bottom() - self.height())
         if (x, y) != (self.x(), self.y()):
             self.move(x, y)
-
-
-class EventPump(QObject):
-    """Drains a running call's events on the GUI thread, applies them to the display state
-    and repaints once per batch: the only place core results reach widgets."""
-
-    def __init__(self, drain: Callable[[], list], state: DisplayState, render: Callable[[], None]):
-        super().__init__()
-        self._drain, self._state, self._render = drain, state, render
-        self.timer = QTimer(self)
-        self.timer.setInterval(REPAINT_MS)
-        self.timer.timeout.connect(self.pump)
-
-    def start(self) -> None:
-        self.timer.start()
-
-    def pump(self) -> int:
-        events = self._drain()
-        for event in events:
-            self._state.apply(event)
-        if events:
-            self._render()
-        return len(events)

@@ -3,10 +3,12 @@ engine and model, phrasebook files, look, coaching. Saved to the user's settings
 
 from __future__ import annotations
 
-from dataclasses import replace
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 
+from app.advice.phrasebook import PhrasebookError, load_phrasebook
 from app.audio.capture import DeviceSource
 from app.audio.devices import InputDevice, list_inputs
 from app.audio.feed import Speaker
@@ -28,6 +30,8 @@ from app.ui.qt import (
 )
 
 METER_MS = 100
+_background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="settings")
+"""Device listing (pactl) and opening streams take a moment: never on the GUI thread."""
 
 
 class LevelProbe:
@@ -55,8 +59,8 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Deescalate settings")
         self.settings = settings
-        self.devices = list_inputs()
-        self._probes: dict[str, LevelProbe] = {}
+        self.devices: list[InputDevice] = []
+        self._probes: dict[str, Future[LevelProbe]] = {}
         form = QFormLayout(self)
         self.agent, self.agent_meter = self._device_row(
             form, "Agent microphone", settings.agent_device, False
@@ -88,8 +92,23 @@ class SettingsDialog(QDialog):
         self.show_transcript = QCheckBox("Show the customer's words as they are recognised")
         self.show_transcript.setChecked(settings.show_transcript)
         form.addRow(self.show_transcript)
-        for name, widget in (("engine", self.engine), ("vosk_model", self.model)):
-            widget.setEnabled(name not in settings.locked)
+        locks = {
+            "engine": self.engine,
+            "vosk_model": self.model,
+            "phrasebook": self.phrasebook,
+            "coaching": self.coaching,
+            "agent_device": self.agent,
+            "customer_device": self.customer,
+        }
+        for name, widget in locks.items():
+            if name in settings.locked:
+                widget.setEnabled(False)
+                widget.setToolTip("Set by your organisation's policy")
+        note = QLabel(
+            "Devices, engine, model, phrasebook and coaching apply by restarting the call."
+        )
+        note.setWordWrap(True)
+        form.addRow(note)
         self.problem = QLabel(wordWrap=True)
         form.addRow(self.problem)
         buttons = QDialogButtonBox(
@@ -102,48 +121,66 @@ class SettingsDialog(QDialog):
         self._timer.timeout.connect(self._update_meters)
         self._timer.start()
         self.finished.connect(self._close_probes)
+        self._listing = _background.submit(list_inputs)
 
     def _device_row(self, form, title: str, current: str | None, monitors: bool):
         combo = QComboBox()
-        for dev in self.devices:
-            if dev.is_monitor == monitors:
-                combo.addItem(dev.label, dev.name)
-        if current:
-            index = combo.findData(current)
-            combo.setCurrentIndex(max(index, 0))
+        combo.setProperty("monitors", monitors)
+        combo.setProperty("current", current)
+        combo.addItem(current or "Looking for devices…", current)
         meter = QProgressBar(minimum=0, maximum=60, textVisible=False)
         meter.setFixedHeight(8)
         form.addRow(title, combo)
         form.addRow("", meter)
-        combo.currentIndexChanged.connect(lambda _=0: self._reprobe(combo))
-        self._reprobe(combo)
         return combo, meter
+
+    def _fill_devices(self) -> None:
+        """Once the background listing is done: the device lists, and their meters."""
+        try:
+            self.devices = self._listing.result()
+        except Exception as exc:  # pactl missing, PortAudio failing: say so, keep the dialog
+            self.problem.setText(f"Could not list audio devices: {exc}")
+            self.devices = []
+        for combo in (self.agent, self.customer):
+            current = combo.property("current")
+            combo.clear()
+            for dev in self.devices:
+                if dev.is_monitor == combo.property("monitors"):
+                    combo.addItem(dev.label, dev.name)
+            if combo.count() == 0:
+                combo.addItem("No device found", current)
+            if current:
+                combo.setCurrentIndex(max(combo.findData(current), 0))
+            combo.currentIndexChanged.connect(lambda _=0, c=combo: self._reprobe(c))
+            self._reprobe(combo)
 
     def _reprobe(self, combo: QComboBox) -> None:
         key = str(id(combo))
         if key in self._probes:
-            self._probes.pop(key).close()
+            self._probes.pop(key).add_done_callback(lambda f: f.result().close())
         name = combo.currentData()
         device = next((d for d in self.devices if d.name == name), None)
         if device is not None:
-            self._probes[key] = LevelProbe(device)
+            self._probes[key] = _background.submit(LevelProbe, device)
 
     def _update_meters(self) -> None:
+        if not self.devices and self._listing.done():
+            self._fill_devices()
         for combo, meter in ((self.agent, self.agent_meter), (self.customer, self.customer_meter)):
             probe = self._probes.get(str(id(combo)))
-            level = probe.level() if probe else -90.0
+            ready = probe is not None and probe.done() and probe.exception() is None
+            level = probe.result().level() if ready else -90.0
             meter.setValue(int(min(60, max(0, level + 60))))  # -60..0 dBFS
 
     def _close_probes(self) -> None:
         self._timer.stop()
         for probe in self._probes.values():
-            probe.close()
+            probe.add_done_callback(lambda f: f.exception() is None and f.result().close())
         self._probes.clear()
 
     def chosen(self) -> Settings:
         books = tuple(p.strip() for p in self.phrasebook.text().split(",") if p.strip())
-        return replace(
-            self.settings,
+        return self.settings.with_values(
             agent_device=self.agent.currentData() or self.settings.agent_device,
             customer_device=self.customer.currentData() or self.settings.customer_device,
             engine=self.engine.currentText(),
@@ -157,10 +194,14 @@ class SettingsDialog(QDialog):
         )
 
     def save(self) -> None:
+        """Checks, then saves; a problem is shown here and nothing is saved."""
         try:
-            save_user_settings(self.chosen())
-        except ConfigError as exc:
-            self.problem.setText(str(exc))
+            chosen = self.chosen()
+            if chosen.phrasebook != self.settings.phrasebook and chosen.phrasebook:
+                load_phrasebook([Path(p) for p in chosen.phrasebook])
+            save_user_settings(chosen)
+        except (ConfigError, PhrasebookError) as exc:
+            self.problem.setText(f"Not saved: {exc}")
             return
-        self.settings = self.chosen()
+        self.settings = chosen
         self.accept()

@@ -5,19 +5,23 @@
 - Cold start: `deescalate overlay --demo` as a new process, to the window shown and to the
   first suggestion on the demo call (the demo plays in real time, so the second figure is
   mostly where the first suggestion falls in the call).
-- The whole app during a call: CPU share of one core and peak RSS of that process while the
-  demo call plays in real time (both speakers recognised, as in a live call).
-- GUI event-loop latency: a 10 ms timer's lateness in the overlay's own process, idle and
-  while a call is replayed as fast as the machine allows (the heaviest load the pipeline
-  can put on it). Compare the two from one run.
+- The whole app during a call: CPU share of one core and peak RSS of the app's processes
+  (the window's and the call's, summed) while the demo call plays in real time (both
+  speakers recognised, as in a live call).
+- GUI event-loop latency: a 10 ms timer's lateness in the overlay's own process, idle, as
+  a call starts, during a real-time call and while a call is replayed as fast as the
+  machine allows; with the call in its child process (as the app runs it) and, for
+  comparison in the same run, with the call on a thread of the window's process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 COMMAND = "python tests/bench/bench_overlay.py"
+
+from app.events import RunningEvent  # noqa: E402
 
 
 def start_xvfb() -> subprocess.Popen:
@@ -66,13 +72,41 @@ def cold_start(seconds: float = 45.0) -> dict:
 
     threading.Thread(target=read_log, daemon=True).start()
     proc = psutil.Process(app.pid)
-    peak, cpu0, cpu_from = 0, None, 0.0
+    seen: dict[int, psutil.Process] = {}
+
+    def tree() -> list[psutil.Process]:
+        for child in proc.children(recursive=True):
+            seen.setdefault(child.pid, child)
+        return [proc, *seen.values()]
+
+    def cpu_seconds() -> float:
+        total = 0.0
+        for p in tree():
+            try:
+                times = p.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                pass
+        return total
+
+    def memory() -> tuple[int, int]:
+        """(RSS, PSS) summed over the app's processes. RSS counts the libraries both
+        processes map twice; PSS shares them out, so its sum is the real total."""
+        rss = pss = 0
+        for p in tree():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                info = p.memory_full_info()
+                rss, pss = rss + info.rss, pss + info.pss
+        return rss, pss
+
+    peak, peak_pss, cpu0, cpu_from = 0, 0, None, 0.0
     while time.monotonic() - started < seconds:
         if cpu0 is None and "overlay window shown" in marks:
-            cpu0, cpu_from = sum(proc.cpu_times()[:2]), time.monotonic()
-        peak = max(peak, proc.memory_info().rss)
+            cpu0, cpu_from = cpu_seconds(), time.monotonic()
+        rss, pss = memory()
+        peak, peak_pss = max(peak, rss), max(peak_pss, pss)
         time.sleep(0.1)
-    cpu = sum(proc.cpu_times()[:2]) - (cpu0 or 0.0)
+    cpu = cpu_seconds() - (cpu0 or 0.0)
     cpu_share = cpu / (time.monotonic() - cpu_from) if cpu0 is not None else None
     app.terminate()
     app.wait(timeout=20)
@@ -84,24 +118,53 @@ def cold_start(seconds: float = 45.0) -> dict:
         "cold_start_to_first_suggestion_s": round(first[0], 2) if first else None,
         "first_suggestion_at_call_time_s": call_time,
         "app_cpu_share_of_one_core_during_call": round(cpu_share, 3) if cpu_share else None,
-        "app_peak_rss_mb": round(peak / 2**20),
+        "app_peak_rss_mb_summed": round(peak / 2**20),
+        "app_peak_pss_mb_summed": round(peak_pss / 2**20),
     }
 
 
-def loop_latency() -> dict:
-    from app.advice.phrasebook import load_phrasebook
-    from app.audio.file_source import FileSource
-    from app.call import CallRunner
-    from app.demo import DEMO_CALL
-    from app.speech.engines import choose_engine
+class ThreadCallRunner:
+    """For comparison only: the call on a thread of the window's process, as before the
+    call moved to a child process."""
+
+    def __init__(self, spec) -> None:
+        from app.call import CallRunner
+        from app.call_process import _setup
+
+        self.runner: CallRunner
+        self.runner, description, _ = _setup(spec)
+        self.finished = self.runner.finished
+        self.exitcode, self.crashed = 0, False
+        self._first = [RunningEvent(0.0, description, True)]
+
+    def start(self) -> None:
+        self.runner.start()
+
+    def stop(self) -> None:
+        self.runner.stop()
+
+    def acknowledge(self) -> None:
+        self.runner.acknowledge()
+
+    def drain(self, limit: int = 1000) -> list:
+        first, self._first = self._first, []
+        return first + self.runner.drain(limit)
+
+
+def loop_latency(in_process: bool) -> dict:
+    from app.call_process import ProcessCallRunner
+    from app.config import Settings
+    from app.records.store import RecordStore
+    from app.session import Session
     from app.ui.app import OverlayApp
     from app.ui.qt import QApplication, QTimer
 
     qt = QApplication.instance() or QApplication(["bench"])
-    book = load_phrasebook()
-    engine = choose_engine(os.environ.get("BENCH_ENGINE", "sphinx"), hotwords=book.spot_phrases())
+    settings = Settings(engine=os.environ.get("BENCH_ENGINE", "sphinx"))
+    records = RecordStore(Path(tempfile.mkdtemp()) / "records.sqlite")
+    runner = ThreadCallRunner if in_process else ProcessCallRunner
 
-    def lateness(app_under_test, seconds: float) -> list[float]:
+    def lateness(seconds: float) -> list[float]:
         samples, last = [], [time.perf_counter()]
         timer = QTimer()
         timer.setInterval(10)
@@ -121,25 +184,29 @@ def loop_latency() -> dict:
         return samples
 
     def overlay_for(realtime: bool) -> OverlayApp:
-        source = FileSource(DEMO_CALL, realtime=realtime)
-        return OverlayApp(
-            lambda: CallRunner([source], engine, book, live=False), book, engine.description, True
+        session = Session(
+            settings, mode="demo", records=records, make_runner=runner, realtime=realtime
         )
+        app = OverlayApp(session)
+        app.render()
+        app.window.show()
+        return app
 
     first = overlay_for(realtime=True)
-    first.show()
-    idle = lateness(first, 5.0)
-    first.start_call()
-    starting = lateness(first, 2.0)  # the recognisers load at call start
-    realtime = lateness(first, 20.0)
-    first.stop_call()
+    idle = lateness(5.0)
+    first.session.start_call()
+    first.timer.start()
+    starting = lateness(2.0)  # the call starts: process, engine and recognisers load
+    realtime = lateness(20.0)
+    first.stop()
     first.window.hide()
-    second = overlay_for(realtime=False)  # both kept alive until the end of the run
-    second.show()
-    second.start_call()
-    lateness(second, 2.0)
-    busy = lateness(second, 15.0)
-    second.stop_call()
+    second = overlay_for(realtime=False)
+    second.session.start_call()
+    second.timer.start()
+    lateness(2.0)
+    busy = lateness(15.0)
+    second.stop()
+    second.window.hide()
 
     def stats(name, xs):
         xs = np.asarray(xs)
@@ -149,18 +216,19 @@ def loop_latency() -> dict:
             f"{name}_max_ms": round(float(xs.max()), 1),
         }
 
+    where = "thread" if in_process else "process"
     return {
-        **stats("loop_lateness_idle", idle),
-        **stats("loop_lateness_call_start", starting),
-        **stats("loop_lateness_real_time_call", realtime),
-        **stats("loop_lateness_fast_replay", busy),
+        **stats(f"{where}_loop_lateness_idle", idle),
+        **stats(f"{where}_loop_lateness_call_start", starting),
+        **stats(f"{where}_loop_lateness_real_time_call", realtime),
+        **stats(f"{where}_loop_lateness_fast_replay", busy),
     }
 
 
 def main() -> None:
     server = start_xvfb()
     try:
-        results = cold_start() | loop_latency()
+        results = cold_start() | loop_latency(in_process=False) | loop_latency(in_process=True)
     finally:
         server.terminate()
     print(f"({COMMAND})")

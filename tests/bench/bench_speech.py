@@ -131,7 +131,7 @@ def replay_one(name: str) -> dict:
     """Runs in a child process: one engine, one fast replay."""
     from app.analysis import CallAnalysis
     from app.audio.file_source import FileSource
-    from app.cli import _engine, _phrasebook, build_parser
+    from app.cli import _engine, _phrasebook, build_parser, command_line_settings
     from app.config import Settings
     from app.pipeline import Pipeline
 
@@ -139,8 +139,10 @@ def replay_one(name: str) -> dict:
     script = json.loads(wav.with_suffix(".json").read_text())
     args = build_parser().parse_args(["replay", str(wav), *engine_args(name)])
     loaded = time.perf_counter()
-    phrasebook = _phrasebook(args, Settings())
-    engine = _engine(args, Settings(), phrasebook)
+    given = {k: v for k, v in command_line_settings(args).items() if v is not None}
+    settings = Settings().with_values(**given)
+    phrasebook = _phrasebook(args, settings)
+    engine = _engine(args, settings, phrasebook)
     source = FileSource(wav)
     pipeline = Pipeline([source], engine.make, live=False)
     load_seconds = time.perf_counter() - loaded

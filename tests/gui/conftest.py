@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from app.call import CallRunner
+from app.config import Settings
 from app.records.store import RecordStore
+from app.session import Session
 from app.ui.app import OverlayApp
+from app.ui.overlay import OverlayWindow
+from app.ui.qt import QSettings
 from tests.conftest import ARTIFACTS
 
 SHOTS = ARTIFACTS / "screenshots"
@@ -45,8 +48,17 @@ def xvfb():
     saved = {k: os.environ.get(k) for k in ("DISPLAY", "QT_QPA_PLATFORM")}
     os.environ["DISPLAY"] = f":{number}"
     os.environ["QT_QPA_PLATFORM"] = "xcb"
+    # A real window manager, so focus and stacking behave as on a desktop.
+    if not shutil.which("openbox"):
+        pytest.fail("openbox is not installed: run `make test`, which installs it.")
+    manager = subprocess.Popen(
+        ["openbox", "--sm-disable"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    time.sleep(0.5)
     SHOTS.mkdir(parents=True, exist_ok=True)
     yield f":{number}"
+    manager.terminate()
+    manager.wait(timeout=10)
     server.terminate()
     server.wait(timeout=10)
     for key, value in saved.items():
@@ -58,28 +70,27 @@ def xvfb():
 
 @pytest.fixture
 def open_overlay(qtbot, tmp_path):
-    """`open_overlay(make_sources, engine=..., phrasebook=...)`: the app over a call whose
-    sources `make_sources()` builds (None: no call), its records in a temporary file."""
+    """`open_overlay(settings=..., mode=..., recording=..., ...)`: the app over a `Session`
+    (calls in child processes), its records and window position in temporary files."""
+    opened: list[OverlayApp] = []
 
-    def _open(
-        make_sources=None, *, engine, phrasebook, live=False, demo=False, records=None, show=True
-    ):
-        def make_call():
-            return CallRunner(make_sources(), engine, phrasebook, live=live)
-
-        app = OverlayApp(
-            make_call if make_sources else (lambda: None),
-            phrasebook,
-            engine.description,
-            demo=demo,
-            records=records or RecordStore(tmp_path / "records.sqlite"),
-        )
+    def _open(settings: Settings | None = None, *, show: bool = True, **session_args):
+        session_args.setdefault("records", RecordStore(tmp_path / "records.sqlite"))
+        session = Session(settings or Settings(engine="none"), **session_args)
+        position = QSettings(str(tmp_path / "overlay.ini"), QSettings.Format.IniFormat)
+        window = OverlayWindow(settings=position, font_size=session.settings.font_size)
+        app = OverlayApp(session, window)
         qtbot.addWidget(app.window)
+        opened.append(app)
         if show:
-            app.show()
+            app.render()
+            app.window.show()
+            qtbot.waitExposed(app.window)
         return app
 
-    return _open
+    yield _open
+    for app in opened:
+        app.stop()
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 import soundfile as sf
 
@@ -9,6 +11,7 @@ from app.advice.phrasebook import load_phrasebook
 from app.audio.feed import SAMPLE_RATE
 from app.audio.file_source import FileSource
 from app.call import CallRunner
+from app.config import Settings
 from app.demo import DEMO_CALL
 from app.demo.synth import Line, Voice, render_call
 from app.display_state import DisplayState
@@ -76,8 +79,10 @@ def test_another_window_keeps_keyboard_focus_while_the_overlay_updates(
     for event in demo_events:
         state.apply(event)
         window.render(state, phrasebook.escalate_steps)
-    qtbot.keyClicks(editor, "ticket 42")
-    assert editor.text() == "ticket 42"
+    # Typed through the X server, as the agent types: it reaches the focused window.
+    subprocess.run(["xdotool", "type", "--delay", "20", "ticket 42"], check=True, timeout=10)
+    qtbot.waitUntil(lambda: editor.text() == "ticket 42", timeout=3_000)
+    assert editor.hasFocus() and not window.isActiveWindow()
     assert editor.hasFocus()
     assert not window.isActiveWindow()
 
@@ -88,7 +93,7 @@ def test_screenshots_of_each_state_from_the_demo_call(qtbot, settings, demo_even
     window.show()
     qtbot.waitExposed(window)
     state = DisplayState(engine="pocketsphinx (built-in US English)", demo=True, running=True)
-    wanted = {"calm", "tense", "boundary", "escalate"}
+    wanted = {"calm", "tense", "boundary", "handover"}
     shot = set()
     for event in demo_events:
         state.apply(event)
@@ -97,18 +102,19 @@ def test_screenshots_of_each_state_from_the_demo_call(qtbot, settings, demo_even
             "calm": state.level == "calm" and state.t > 5 and state.suggestion is None,
             "tense": state.level == "tense" and state.suggestion is not None,
             "boundary": state.suggestion is not None and state.suggestion.category == "boundary",
-            "escalate": state.escalate is not None
+            "handover": state.escalate is not None
             and state.suggestion is not None
-            and state.suggestion.category == "escalate",
+            and state.suggestion.category == "handover",
         }
         for name, now in moments.items():
             if now and name not in shot:
                 shot.add(name)
                 shoot(window, name)
-                if name == "escalate":
+                if name == "handover":
+                    # A second supervisor request: hand over, not the threat's pause.
                     assert window.alert.isVisible() and window.acknowledge.isVisible()
-                    assert "PAUSE" in window.category.text()
-                    assert window.steps.text().startswith("1. ")
+                    assert window.category.text() == "HAND OVER TO A SUPERVISOR"
+                    assert not window.steps.isVisible()
                 if name == "boundary":
                     assert window.category.text() == "Set a boundary"
     assert shot == wanted
@@ -117,7 +123,7 @@ def test_screenshots_of_each_state_from_the_demo_call(qtbot, settings, demo_even
     window.render(state, phrasebook.escalate_steps)
     assert "customer audio lost" in window.status.text()
     shoot(window, "audio_lost")
-    assert "demo call" in window.status.text()
+    assert window.banner.isVisible() and window.banner.text().startswith("DEMO: not a real call")
     shoot(window, "demo")
 
 
@@ -136,7 +142,7 @@ def test_position_is_remembered_per_screen_setup(qtbot, settings):
 
 
 def test_threat_in_a_replayed_call_escalates_and_the_alert_records_an_incident(
-    qtbot, tmp_path, engine, phrasebook, open_overlay
+    qtbot, tmp_path, open_overlay
 ):
     customer = Voice("en-us+klatt", 165, 56, 190)
     stereo, _ = render_call(
@@ -148,50 +154,60 @@ def test_threat_in_a_replayed_call_escalates_and_the_alert_records_an_incident(
     path = tmp_path / "threat.wav"
     sf.write(path, stereo, SAMPLE_RATE)
     records = RecordStore(tmp_path / "records.sqlite")
-    app = open_overlay(
-        lambda: [FileSource(path)], engine=engine, phrasebook=phrasebook, records=records
-    )
-    app.start_call()
+    app = open_overlay(Settings(engine="sphinx"), mode="demo", recording=str(path), records=records)
+    app.start()
+    state = app.session.state
     qtbot.waitUntil(
-        lambda: app.state.suggestion is not None and app.state.suggestion.category == "escalate",
+        lambda: state.suggestion is not None and state.suggestion.category == "escalate",
         timeout=30_000,
     )
     qtbot.waitUntil(lambda: app.window.alert.isVisible(), timeout=2_000)
+    assert app.window.category.text() == "PAUSE AND ESCALATE"
+    assert app.window.steps.isVisible() and app.window.steps.text().startswith("1. ")
     shoot(app.window, "escalate_threat")
     qtbot.mouseClick(app.window.alert, Qt.MouseButton.LeftButton)
+    # No alert channel is set up here: the incident is recorded and the button says so.
+    qtbot.waitUntil(lambda: app.window.alert.text() == "Recorded; alerts not set up", timeout=5_000)
     incidents = records.incidents()
     assert len(incidents) == 1
     assert "kill you" in incidents[0]["reason"]
     assert "supervisor alerted" in incidents[0]["actions"]
+    assert not app.window.incident.isVisible()
     qtbot.mouseClick(app.window.acknowledge, Qt.MouseButton.LeftButton)
-    assert app.state.escalate is None and not app.window.alert.isVisible()
-    app.stop_call()
+    assert state.escalate is None and not app.window.alert.isVisible()
+    qtbot.waitUntil(app.window.incident.isVisible, timeout=2_000)
 
 
-def test_used_and_dismissed_suggestions_are_recorded(
-    qtbot, tmp_path, demo_events, phrasebook, engine, open_overlay
+def test_used_applies_to_the_suggestion_on_screen_and_is_recorded(
+    qtbot, tmp_path, demo_events, open_overlay
 ):
     records = RecordStore(tmp_path / "records.sqlite")
-    app = open_overlay(engine=engine, phrasebook=phrasebook, demo=True, records=records)
-    first = next(e for e in demo_events if e.type == "suggestion")
-    app.state.apply(first)
+    app = open_overlay(mode="demo", records=records)
+    suggestions = [e for e in demo_events if e.type == "suggestion"]
+    first, second = suggestions[0], suggestions[1]
+    app.session.state.apply(first)
+    app.render()
+    app.session.state.apply(second)  # arrives between the render and the click
+    qtbot.mouseClick(app.window.used, Qt.MouseButton.LeftButton)
+    assert app.session.state.suggestion == second, "the newer suggestion must stay"
     app.render()
     qtbot.mouseClick(app.window.used, Qt.MouseButton.LeftButton)
+    assert app.session.writer.flush(5)
     rows = records.feedback_rows()
-    assert [(r["suggestion_id"], r["action"]) for r in rows] == [(first.id, "used")]
-    assert app.state.suggestion is None and not app.window.used.isVisible()
+    assert [(r["suggestion_id"], r["action"]) for r in rows] == [(second.id, "used")]
+    assert app.session.state.suggestion is None and not app.window.used.isVisible()
 
 
-def test_a_full_disk_is_shown_and_the_window_keeps_working(
-    open_overlay, tmp_path, phrasebook, engine
-):
+def test_a_full_disk_is_shown_and_the_window_keeps_working(open_overlay, tmp_path, qtbot):
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the records folder should be")
-    records = RecordStore(blocked / "records.sqlite")
-    app = open_overlay(engine=engine, phrasebook=phrasebook, demo=True, records=records)
-    app.alert_supervisor()
-    assert "cannot open records" in app.window.problem.text()
+    app = open_overlay(mode="demo", records=RecordStore(blocked / "records.sqlite"))
+    app.timer.start()
+    app.session._open_call_record(demo=True)
+    qtbot.mouseClick(app.window.alert, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "cannot open records" in app.window.problem.text(), timeout=5_000)
     assert app.window.problem.isVisible()
+    assert "kept and retried" in app.window.problem.text()
     shoot(app.window, "records_problem")
 
 

@@ -8,10 +8,6 @@ import time
 
 import pytest
 
-from app.advice.phrasebook import load_phrasebook
-from app.audio.file_source import FileSource
-from app.demo import DEMO_CALL
-from app.speech.engines import choose_engine
 from app.ui.qt import QSystemTrayIcon
 
 
@@ -28,22 +24,19 @@ def tray_host():
     host.wait(10)
 
 
-def test_tray_menu_starts_and_stops_the_call(qtbot, tray_host, open_overlay):
-    book = load_phrasebook()
-    engine = choose_engine("none")
-    app = open_overlay(
-        lambda: [FileSource(DEMO_CALL, realtime=True)],
-        engine=engine,
-        phrasebook=book,
-        demo=True,
-        show=False,
-    )
+def test_tray_menu_starts_and_stops_the_call_and_the_icon_shows_the_level(
+    qtbot, tray_host, open_overlay
+):
+    app = open_overlay(mode="demo", show=False)
     assert app.tray is not None, "no tray icon although a tray host is running"
     actions = {a.text(): a for a in app.tray.contextMenu().actions()}
     assert list(actions) == ["Start call", "Stop call", "Settings…", "Quit"]
+    app.timer.start()
     actions["Start call"].trigger()
-    assert app.state.running
-    qtbot.waitUntil(lambda: app.state.t > 1.0, timeout=10_000)
+    assert app.session.running
+    qtbot.waitUntil(lambda: app.session.state.t > 1.0, timeout=15_000)
+    assert app.tray.toolTip() == "Deescalate: calm"
+    runner = app.session.runner
     actions["Stop call"].trigger()
-    assert not app.state.running
-    assert app.call is not None and app.call.finished.wait(5)
+    assert not app.session.running
+    assert runner.finished.wait(5)

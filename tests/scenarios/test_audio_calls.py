@@ -1,8 +1,11 @@
 """Scenario calls synthesised with espeak-ng and replayed through the real pipeline and the
 default engine (PocketSphinx): what the agent would be shown, and when.
 
-Both parties use espeak-ng's Klatt voice (the one PocketSphinx recognises reliably), on
-their own channels; the customer gets louder, faster and higher as they escalate.
+Most calls use espeak-ng's Klatt voice (the one PocketSphinx recognises reliably), on their
+own channels; the customer gets louder, faster and higher as they escalate. The last tests
+use four espeak voices: PocketSphinx mishears the others often (its word confidences are
+always 1.0, so a misheard threat can't be told apart by confidence), which is what they
+check the detector stays safe under.
 """
 
 from __future__ import annotations
@@ -94,6 +97,8 @@ def test_insults_bring_boundary_scripts(play):
             Line("customer", "you are useless", customer(2)),
             Line("agent", "I want to help", AGENT),
             Line("customer", "you are an idiot", customer(3)),
+            # The first step stays up long enough to be read before the second replaces it.
+            Line("agent", "I want us to keep this respectful", AGENT, gap=14.0),
         ]
     )
     boundary = [s["id"] for s in of(events, "suggestion") if s["category"] == "boundary"]
@@ -155,3 +160,36 @@ def test_lexical_traps_raise_nothing(play):
     )
     assert levels(events) == {"calm"}
     assert of(events, "suggestion") == [] and of(events, "escalate") == []
+
+
+VOICES = [
+    Voice("en-us+klatt", 150),
+    Voice("en-us+f3", 150, 55),
+    Voice("en-us", 165, 40),
+    Voice("en-us+m3", 155, 45),
+]
+
+
+@pytest.mark.parametrize("voice", VOICES, ids=lambda v: v.name)
+def test_polite_helpful_lines_never_make_a_call_unsafe_in_any_voice(play, voice):
+    events, _ = play(
+        [
+            Line("agent", "I am happy to help you with that", voice),
+            Line("customer", "thanks, I'd be glad if you could fill it in for me", voice),
+            Line("agent", "happy to help you, I will fill it in now", voice),
+        ]
+    )
+    assert "unsafe" not in levels(events)
+    assert of(events, "escalate") == []
+
+
+@pytest.mark.parametrize("voice", VOICES[:2], ids=lambda v: v.name)
+def test_an_angry_first_turn_is_tense_without_waiting_for_a_baseline(play, voice):
+    loud = Voice(voice.name, voice.rate + 20, voice.pitch + 10, 180)
+    events, _ = play(
+        [
+            Line("customer", "this is ridiculous, you are useless", loud),
+            Line("customer", "I am furious, this is unacceptable", loud),
+        ]
+    )
+    assert levels(events) & {"tense", "heated"}

@@ -78,11 +78,15 @@ def test_abuse_brings_boundary_steps_in_order(capsys, tmp_path):
             "customer: you are completely useless",
             "agent: let us keep this respectful",
             "customer: what a stupid company",
+            # Each step stays up long enough to be read, so the call must go on a little.
+            "[00:30] agent: I am going to end this call now",
         ]
     )
     suggestions = of(replay(capsys, tmp_path, text), "suggestion")
     boundary = [s["id"] for s in suggestions if s["category"] == "boundary"]
     assert boundary == ["boundary_first", "boundary_second", "boundary_end"]
+    times = [s["t"] for s in suggestions if s["category"] == "boundary"]
+    assert all(b - a >= 8.0 for a, b in itertools.pairwise(times))
 
 
 def test_threat_escalates_within_a_second(capsys, tmp_path):
@@ -173,3 +177,21 @@ def test_bad_phrasebook_names_file_line_and_field(capsys, tmp_path):
     err = capsys.readouterr().err
     assert code == EXIT_BAD_INPUT
     assert "team.yaml:3" in err and "category" in err
+
+
+def test_a_transcript_saved_by_notepad_with_a_byte_order_mark_replays(tmp_path, capsys):
+    path = tmp_path / "notepad.txt"
+    path.write_bytes(
+        "customer: I want to speak to your supervisor right now\r\n".encode("utf-8-sig")
+    )
+    assert main(["replay", str(path), "--json"]) == EXIT_OK
+    assert "line 1" not in capsys.readouterr().err
+
+
+def test_a_transcript_in_a_windows_code_page_is_named_with_the_fix(tmp_path, capsys):
+    path = tmp_path / "cp1252.txt"
+    path.write_bytes("customer: this café is a disgrace\n".encode("cp1252"))
+    assert main(["replay", str(path)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "cp1252.txt" in err and "not UTF-8" in err and "UTF-8" in err.split("not UTF-8")[1]
+    assert "codec" not in err

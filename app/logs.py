@@ -1,0 +1,84 @@
+"""Logging: stderr for the person at the terminal, and a rotating file in the standard
+per-user log folder, or in a machine-wide folder when IT sets one."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import logging.handlers
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "deescalate"
+MAX_BYTES = 2_000_000
+BACKUPS = 3
+_FILE_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
+
+log = logging.getLogger("deescalate")
+
+
+class _OurHandler:
+    """Marks the handlers set up here, so a second setup replaces them."""
+
+
+class _StderrHandler(logging.StreamHandler, _OurHandler):
+    pass
+
+
+class _FileHandler(logging.handlers.RotatingFileHandler, _OurHandler):
+    pass
+
+
+def user_log_dir() -> Path:
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+def _log_file(folder: Path, machine_wide: bool) -> Path:
+    # Every user writes a file of their own: rotation is not safe across processes.
+    name = f"{APP_NAME}-{getpass.getuser()}.log" if machine_wide else f"{APP_NAME}.log"
+    return folder / name
+
+
+def _file_handler(path: Path) -> _FileHandler:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return _FileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+
+
+def remove_handlers() -> None:
+    """Closes the handlers set up here (the log file is released)."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _OurHandler)]:
+        root.removeHandler(handler)
+        handler.close()
+
+
+def setup_logging(
+    verbose: bool = False, debug: bool = False, machine_log_dir: Path | None = None
+) -> Path | None:
+    """Sets up stderr (warnings; -v info; --debug everything) and the log file (info;
+    --debug everything). Returns the log file, or None when no folder could be written."""
+    remove_handlers()
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+
+    stderr = _StderrHandler()
+    stderr.setLevel(logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING)
+    stderr.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(stderr)
+
+    candidates = [(user_log_dir(), False)]
+    if machine_log_dir is not None:
+        candidates.insert(0, (Path(machine_log_dir), True))
+    for folder, machine_wide in candidates:
+        path = _log_file(folder, machine_wide)
+        try:
+            handler = _file_handler(path)
+        except OSError as exc:
+            log.warning("Can't write the log file %s (%s): check the folder.", path, exc.strerror)
+            continue
+        handler.setLevel(logging.DEBUG if debug else logging.INFO)
+        handler.setFormatter(logging.Formatter(_FILE_FORMAT))
+        root.addHandler(handler)
+        return path
+    return None

@@ -1,0 +1,101 @@
+"""The SOP's incident record through the real session: written at the escalation, updated
+by the agent's actions, offered for completion only once the escalation is dealt with, and
+offered again after a restart until completed."""
+
+from __future__ import annotations
+
+from app.config import Settings
+from app.events import (
+    CallEvent,
+    EscalateEvent,
+    Reason,
+    SuggestionEvent,
+    TensionEvent,
+)
+from app.records.store import Incident, RecordStore
+from app.session import Session
+from tests.session.conftest import wait_for
+
+SPHINX = Settings(engine="sphinx")
+
+
+def test_an_escalation_writes_the_incident_at_once_and_alerting_updates_the_same_record(
+    tmp_path, threat_call
+):
+    records = RecordStore(tmp_path / "records.sqlite")
+    session = Session(
+        SPHINX, mode="demo", records=records, recording=str(threat_call), realtime=False
+    )
+    session.start_call()
+    assert wait_for(session, lambda: session.state.incident is not None, 60)
+    assert not session.state.offer_incident, "offered while the escalation is on screen"
+    [incident] = records.incidents()
+    assert "kill you" in incident["reason"] and incident["call_id"] == 1
+    assert any("kill you" in b for b in incident["behaviours"]), incident["behaviours"]
+    assert incident["actions"] == [] and not incident["completed"]
+    session.act("alert_supervisor")
+    assert wait_for(session, lambda: session.state.alert == "recorded", 5)
+    session.act("acknowledged")
+    assert session.state.offer_incident
+    assert wait_for(session, lambda: not session.running, 30)
+    session.close()
+    [incident] = records.incidents()
+    assert incident["actions"] == ["supervisor alerted"]
+    assert incident["updated_at"] > incident["at"]
+
+
+def _suggest(session: Session, t: float, sid: str, text: str) -> None:
+    session._apply(SuggestionEvent(t, "listening", sid, text, "insult"))
+
+
+def test_actions_taken_are_only_the_suggestions_marked_used_and_spoken_numbers_are_not_kept(
+    tmp_path,
+):
+    records = RecordStore(tmp_path / "records.sqlite")
+    session = Session(Settings(engine="none"), records=records)
+    session._apply(CallEvent(0.0, "started"))
+    _suggest(session, 3.0, "mirror_words", "Repeat their last words back.")
+    session.act("used", "mirror_words")
+    _suggest(session, 6.0, "own_mistake", "Own what went wrong.")
+    session.act("dismissed", "own_mistake")
+    _suggest(session, 8.0, "quiet_voice", "Lower your voice.")  # shown, never marked
+    words = "my number is nine one seven five five five two"
+    session._apply(TensionEvent(9.0, 85.0, "unsafe", (Reason("threat", 50.0, words),)))
+    session._apply(EscalateEvent(9.5, "threat"))
+    assert wait_for(session, lambda: session.state.incident is not None, 5)
+    [incident] = records.incidents()
+    assert incident["actions"] == ["Repeat their last words back. (mirror_words)"]
+    assert incident["behaviours"][0].startswith("threat")
+    assert "nine one seven" not in incident["behaviours"][0]
+    stored = [e["data"] for e in records.call_events(1) if e["type"] == "tension"]
+    assert "nine one seven" not in str(stored), "spoken digits kept in the call's events"
+    session._apply(EscalateEvent(20.0, "threat again"))  # the same call: the same record
+    session._apply(CallEvent(30.0, "ended"))
+    assert session.state.offer_incident, "not offered once the call ended"
+    assert session.writer.flush(5)
+    assert len(records.incidents()) == 1
+    session.close()
+
+
+def test_an_unfinished_record_is_offered_after_a_restart_oldest_first_until_completed(
+    tmp_path,
+):
+    records = RecordStore(tmp_path / "records.sqlite")
+    older = records.incident(Incident(5.0, "threat", ["threat"], []))
+    newer = records.incident(Incident(9.0, "abuse", ["insult"], []))
+    session = Session(Settings(engine="none"), records=records)
+    session.offer_unfinished_incident()
+    assert wait_for(session, lambda: session.state.incident == older, 5)
+    assert session.state.offer_incident
+    loaded = []
+    session.load_incident(older, loaded.append)
+    assert wait_for(session, lambda: loaded, 5)
+    assert loaded[0]["reason"] == "threat"
+    session.complete_incident(older, "ACC-1", "resolved on the call", "")
+    assert wait_for(session, lambda: session.state.incident == newer, 5)
+    session.load_incident(404, loaded.append)
+    assert wait_for(session, lambda: len(loaded) == 2, 5)
+    assert loaded[1] is None
+    session.close()
+    assert records.get_incident(older)["completed"]
+    assert [r["id"] for r in records.unfinished_incidents()] == [newer]
