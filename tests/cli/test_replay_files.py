@@ -121,3 +121,15 @@ def test_realtime_replay_adds_wall_clock_seconds(capsys, say, write_wav):
     assert "wall" in last and last["wall"] >= last["t"] - 0.5
     _, fast, _ = replay(capsys, path)
     assert all("wall" not in e for e in fast)
+
+
+def test_output_cut_short_by_a_reader_ends_quietly(tmp_path):
+    import subprocess
+    import sys
+
+    transcript = tmp_path / "call.txt"
+    transcript.write_text("\n".join(f"customer: line {i} this is ridiculous" for i in range(400)))
+    shell = f"{sys.executable} -m app replay {transcript} | head -n 2"
+    done = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=60)
+    assert len(done.stdout.splitlines()) == 2
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr

@@ -1,0 +1,284 @@
+"""`deescalate phrasebook check` and `phrasebook test` on real files written here."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+from app.demo.synth import Voice
+
+BASE = """\
+cues:
+  - id: insult
+    weight: 25
+    phrases: [dimwit, "shut up"]
+  - id: money_anger
+    weight: 12
+    phrases: ["where is my money", overcharged]
+  - id: supervisor_demand
+    weight: 10
+    phrases: ["get me your boss"]
+  - id: agent_whatever
+    speaker: agent
+    weight: 0
+    phrases: [whatever]
+responses:
+  - {id: hold_calm, category: calming, when: [tense], text: "Lower your voice and slow down."}
+  - {id: hear_them, category: listening, when: [money_anger], text: "I hear you; that is wrong."}
+  - {id: own_it, category: positive_language, when: [heated], text: "Here is what I can do."}
+  - {id: plan, category: next_steps, when: [money_anger], text: "I will check every charge now."}
+  - {id: no_names, category: boundary, step: 1, when: [insult], text: "Let's keep it civil."}
+  - {id: step_out, category: escalate, when: [unsafe], text: "Pause the call and get help."}
+  - {id: drop_it, category: coaching, when: [agent_whatever], text: "Say what you will do."}
+  - {id: pass_on, category: handover, when: [supervisor_demand], text: "Bring your boss in."}
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def check(capsys, *paths: Path, as_json: bool = False) -> tuple[int, str]:
+    code = main(["phrasebook", "check", *map(str, paths), *(["--json"] if as_json else [])])
+    out, err = capsys.readouterr()
+    return code, out + err
+
+
+@pytest.fixture
+def base(tmp_path) -> Path:
+    return write(tmp_path, "base.yaml", BASE)
+
+
+def test_clean_base_passes(capsys, base):
+    code, out = check(capsys, base)
+    assert code == 0
+    assert out.strip().endswith(f"0 error(s), 0 warning(s) in {base}")
+
+
+def test_typo_in_overlay_is_blamed_on_the_overlay_line(capsys, base, tmp_path):
+    team = write(
+        tmp_path,
+        "team.yaml",
+        """\
+        cues:
+          - id: insult
+            weight: 500
+        """,
+    )
+    code, out = check(capsys, base, team)
+    assert code == 2
+    assert f"{team}:3: error: cues[id=insult].weight" in out
+    assert f"{base}:" not in out
+
+
+def test_misspelt_when_reference_is_an_error_with_a_suggestion(capsys, base, tmp_path):
+    team = write(
+        tmp_path,
+        "team.yaml",
+        """\
+        responses:
+          - id: refund_now
+            category: next_steps
+            when: [money_angr]
+            text: "I'll start the refund now."
+        """,
+    )
+    code, out = check(capsys, base, team)
+    assert code == 2
+    assert f"{team}:4: error: responses[id=refund_now].when" in out
+    assert "`money_angr` is not a cue or a level (did you mean `money_anger`?)" in out
+
+
+def test_duplicate_id_in_one_file_names_both_lines(capsys, base, tmp_path):
+    team = write(
+        tmp_path,
+        "team.yaml",
+        """\
+        cues:
+          - {id: late_bill, phrases: [late fee]}
+          - {id: other, phrases: [reminder]}
+          - {id: late_bill, weight: 3}
+        """,
+    )
+    code, out = check(capsys, base, team)
+    assert code == 2
+    assert f"{team}:4: error: cues[id=late_bill]: duplicate id: also on line 2" in out
+
+
+def test_warnings_alone_exit_zero_and_are_listed(capsys, base, tmp_path):
+    team = write(
+        tmp_path,
+        "team.yaml",
+        """\
+        cues:
+          - {id: fee_rage, phrases: ["you overcharged me again"]}
+        responses:
+          - {id: coach_money, category: coaching, when: [money_anger], text: "Name the charge."}
+          - {id: stay_polite, category: boundary, when: [insult], text: "Please, no names."}
+          - {id: on_calm, category: calming, when: [calm], text: "Smile while you talk."}
+          - {id: wordy, category: listening, when: [tense],
+             text: "I completely understand how you feel and I will do everything I can today."}
+          - {id: step_out, disabled: true}
+        """,
+    )
+    code, out = check(capsys, base, team)
+    assert code == 0, out
+    lines = out.splitlines()
+
+    def finding(fragment: str) -> str:
+        found = [line for line in lines if fragment in line]
+        assert len(found) == 1, (fragment, out)
+        return found[0]
+
+    shadow = finding("cues[id=fee_rage].phrases")
+    assert f"{team}:2: warning" in shadow and "money_anger" in shadow
+    assert "can never fire" in finding("responses[id=coach_money]")
+    assert "needs `step:`" in finding("responses[id=stay_polite]")
+    assert "calm" in finding("responses[id=on_calm]:")
+    assert "14 words" in finding("responses[id=wordy].text")
+    assert "no responses in `escalate`" in finding("`escalate`")
+    assert lines[-1].endswith("0 error(s), 6 warning(s) in " + f"{base}, {team}")
+
+
+def test_overlay_alone_is_told_to_pass_the_base_first(capsys, tmp_path):
+    team = write(tmp_path, "team.yaml", "cues:\n  - {id: insult, weight: 5}\n")
+    code, out = check(capsys, team)
+    assert code == 2
+    assert "looks like a team overlay" in out and "pass the base phrasebook first" in out
+    replies = write(
+        tmp_path,
+        "replies.yaml",
+        "responses:\n  - {id: ok_then, category: calming, when: [tense], text: Slow down.}\n",
+    )
+    code, out = check(capsys, replies)
+    assert code == 2 and "it defines no cues): pass the base phrasebook first" in out
+    standalone = write(
+        tmp_path,
+        "own.yaml",
+        """\
+        cues:
+          - {id: fee_rage, phrases: [late fee]}
+        responses:
+          - {id: fee_plan, category: next_steps, when: [fee_rage, money_anger], text: Go on.}
+        """,
+    )
+    code, out = check(capsys, standalone)
+    assert code == 2 and "`money_anger` is not a cue or a level" in out
+    assert "if this file is a team overlay, pass the base phrasebook first" in out
+
+
+def test_broken_yaml_names_file_and_line(capsys, base, tmp_path):
+    team = write(tmp_path, "team.yaml", "cues:\n  - {id: x, phrases: [a, b}\n")
+    code, out = check(capsys, base, team)
+    assert code == 2
+    assert f"{team}:2: error: yaml: not valid YAML" in out
+
+
+def test_json_output_for_ci(capsys, base, tmp_path):
+    team = write(
+        tmp_path,
+        "team.yaml",
+        "responses:\n  - {id: x_y, category: calming, when: [hevated], text: Breathe out.}\n",
+    )
+    code, out = check(capsys, base, team, as_json=True)
+    report = json.loads(out)
+    assert code == 2 and report["ok"] is False
+    assert report["files"] == [str(base), str(team)]
+    [error] = report["errors"]
+    assert error["file"] == str(team) and error["line"] == 2
+    assert "did you mean `heated`" in error["message"]
+
+
+# --- phrasebook test -------------------------------------------------------------------
+
+RUDE_CALL = """\
+[00:01] customer: where is my money, you people overcharged me
+[00:06] agent: let me check that for you
+[00:12] customer: oh shut up you dimwit
+[00:20] agent: I can see the charge here
+"""
+
+
+def expectations(tmp_path: Path, *expect: str, book: str = "base.yaml") -> Path:
+    write(tmp_path, "rude.txt", RUDE_CALL)
+    lines = "\n".join(f"      - {e}" for e in expect)
+    text = f"phrasebook: [{book}]\ncalls:\n  - call: rude.txt\n    expect:\n{lines}\n"
+    return write(tmp_path, "expect.yaml", text)
+
+
+def test_expectations_pass_and_fail_like_unit_tests(capsys, base, tmp_path):
+    spec = expectations(
+        tmp_path,
+        "boundary by 0:20",
+        "boundary by 0:05",
+        "never escalate",
+        "cue money_anger by 0:06",
+        "response plan",
+        "heated",
+    )
+    code = main(["phrasebook", "test", str(spec)])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert out[0].startswith("PASS  rude.txt: boundary by 0:20  (no_names at 00:1")
+    assert out[1].startswith("FAIL  rude.txt: boundary by 0:05  (too late: no_names at")
+    assert out[2].startswith("PASS  rude.txt: never escalate")
+    assert out[3].startswith("PASS  rude.txt: cue money_anger by 0:06")
+    assert out[4].startswith("FAIL  rude.txt: response plan  (never happened")
+    assert out[5].startswith("FAIL  rude.txt: heated  (never happened; the peak was tense")
+    assert f"[{spec}:6]" in out[1]
+    assert out[-1] == "3 passed, 3 failed, 1 call(s)"
+
+
+def test_unreadable_expectation_is_one_line_naming_the_line(capsys, base, tmp_path):
+    spec = expectations(tmp_path, "boundary by 0:20", "boundery by 0:20")
+    assert main(["phrasebook", "test", str(spec)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and f"{spec}:6" in err and "did you mean `boundary`" in err
+
+
+def test_expectation_naming_a_missing_response_says_so(capsys, base, tmp_path):
+    spec = expectations(tmp_path, "response plann")
+    assert main(["phrasebook", "test", str(spec)]) == 2
+    err = capsys.readouterr().err
+    assert "no response `plann` (did you mean `plan`?)" in err
+
+
+def test_expectations_on_a_recorded_call(capsys, base, tmp_path, say, write_wav):
+    audio = say("I want to speak to your supervisor right now", Voice("en-us", 140))
+    write_wav("demand.wav", audio)
+    spec = write(
+        tmp_path,
+        "expect.yaml",
+        """\
+        calls:
+          - call: demand.wav
+            expect: [cue supervisor_demand by 0:05, never escalate]
+        """,
+    )
+    code = main(["phrasebook", "test", str(spec)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "2 passed, 0 failed" in out
+
+
+def test_shipped_example_overlay_and_expectations_pass(capsys):
+    examples = Path(__file__).resolve().parents[2] / "phrasebook" / "examples"
+    default = examples.parent / "default.yaml"
+    assert check(capsys, default, examples / "team-billing.yaml")[0] == 0
+    assert main(["phrasebook", "test", str(examples / "expectations.yaml")]) == 0
+
+
+def test_expectation_results_as_json(capsys, base, tmp_path):
+    spec = expectations(tmp_path, "never escalate", "heated by 0:30")
+    assert main(["phrasebook", "test", str(spec), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert (report["passed"], report["failed"]) == (1, 1)
+    failing = report["results"][1]
+    assert failing["expectation"] == "heated by 0:30" and failing["line"] == 6
+    assert failing["passed"] is False and failing["detail"].startswith("never happened")

@@ -1,0 +1,77 @@
+"""Plain `deescalate replay` ends with a summary a supervisor can read; `--explain` says why."""
+
+from __future__ import annotations
+
+import json
+
+from app.cli import main
+from app.demo.synth import Voice
+
+CALL = """\
+[00:02] customer: oh great, the app logged me out again
+[00:08] agent: let me have a look
+[00:30] customer: you are a useless clown and I am fed up
+[00:36] agent: I understand
+"""
+
+
+def replay(capsys, tmp_path, *options: str) -> tuple[int, str]:
+    path = tmp_path / "call.txt"
+    path.write_text(CALL)
+    code = main(["replay", str(path), *options])
+    return code, capsys.readouterr().out
+
+
+def section(out: str) -> list[str]:
+    return out[out.index("\nSummary\n") :].splitlines()
+
+
+def test_summary_has_peak_suggestions_cues_and_a_legend(capsys, tmp_path):
+    code, out = replay(capsys, tmp_path)
+    assert code == 0
+    lines = section(out)
+    peak = next(line for line in lines if line.startswith("  peak: "))
+    assert peak.startswith("  peak: TENSE") or peak.startswith("  peak: HEATED")
+    assert " at 00:3" in peak  # the insult came at about half a minute
+    boundary = next(line for line in lines if "[boundary]" in line)
+    assert boundary.lstrip().startswith("00:3") and "(why: abusive language" in boundary
+    sarcasm = next(line for line in lines if line.lstrip().startswith("sarcasm"))
+    assert "did not move the level" in sarcasm and '"oh great"' in sarcasm
+    insult = next(line for line in lines if line.lstrip().startswith("insult"))
+    assert "moved the level" in insult and "did not" not in insult
+    assert "  escalations: none" in lines
+    assert lines[-1].startswith("Legend: ==") and "!! escalate" in lines[-1]
+
+
+def test_explain_shows_the_cues_and_words_behind_each_suggestion(capsys, tmp_path):
+    _, out = replay(capsys, tmp_path, "--explain")
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if ">> [boundary]" in line)
+    heard, score = lines[at + 1], lines[at + 2]
+    assert heard.strip().startswith("heard: insult") and '"useless"' in heard
+    assert "frustration" in heard  # "fed up", in the same breath
+    assert score.strip().startswith("score: ") and "insult" in score
+
+
+def test_json_stream_has_no_summary(capsys, tmp_path):
+    code, out = replay(capsys, tmp_path, "--json")
+    assert code == 0
+    events = [json.loads(line) for line in out.splitlines()]
+    assert {"transcript", "tension", "suggestion"} <= {e["type"] for e in events}
+
+
+def test_recorded_call_gets_a_summary_too(capsys, say, write_wav):
+    line = say("I want to talk to your supervisor", Voice("en-us+klatt", 150))
+    code = main(["replay", str(write_wav("call.wav", line))])
+    out = capsys.readouterr().out
+    assert code == 0
+    lines = section(out)
+    assert any(entry.lstrip().startswith("supervisor_demand") for entry in lines), out
+
+
+def test_explain_with_json_is_refused_in_one_line(capsys, tmp_path):
+    path = tmp_path / "call.txt"
+    path.write_text(CALL)
+    assert main(["replay", str(path), "--json", "--explain"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "without --json" in err

@@ -1,0 +1,172 @@
+"""`deescalate review`: static HTML reports from real transcripts, opened in headless Chromium."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+from tests.conftest import ARTIFACTS
+
+THREAT_CALL = """\
+[00:02] customer: my order never arrived and nobody answers the emails
+[00:09] agent: I'm sorry, let me look into that
+[00:15] customer: this is unacceptable, you are all useless
+[00:24] agent: I can see the order here
+[00:31] customer: listen to me carefully, I will find you
+[00:38] agent: I'm going to pause the call for a moment
+"""
+CALM_CALL = """\
+[00:01] customer: hi, I'd like to update my postal address
+[00:05] agent: sure, what is the new address?
+[00:09] customer: twelve park lane, thanks a lot
+"""
+TEAM = """\
+cues:
+  - {id: insult, disabled: true}
+"""
+
+
+@pytest.fixture
+def calls(tmp_path) -> Path:
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    (folder / "threat.txt").write_text(THREAT_CALL)
+    (folder / "address.txt").write_text(CALM_CALL)
+    (folder / "notes.md").write_text("not a call")
+    return folder
+
+
+def review(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["review", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_report_per_call_and_index_from_disk_only(capsys, calls, tmp_path):
+    out_dir = tmp_path / "report"
+    code, out, _ = review(capsys, str(calls), "--out", str(out_dir))
+    assert code == 0
+    assert out.strip() == f"2 call(s) reviewed: {out_dir / 'index.html'}"
+    index = (out_dir / "index.html").read_text()
+    pages = re.findall(r'href="([^"]+\.html)"', index)
+    assert sorted(pages) == ["001-address.html", "002-threat.html"]
+    assert index.index("threat.txt") < index.index("address.txt")  # worst call first
+    threat = (out_dir / "002-threat.html").read_text()
+    assert "<svg" in threat and "ESCALATE" in threat
+    assert re.search(
+        r'<mark class="unsafe" title="threat_violence \+100">I will find you</mark>',
+        threat,
+        re.IGNORECASE,
+    )
+    assert '<mark title="insult +25">useless</mark>' in threat
+    for html in (index, threat):
+        # Nothing fetched from anywhere: no scripts, no external links, styles, fonts or images.
+        assert "<script" not in html and "src=" not in html and "url(" not in html
+        assert not re.search(r'href="(?!\d{3}-|index\.html)', html)
+
+
+def test_compare_shows_what_fires_differently(capsys, calls, tmp_path):
+    team = tmp_path / "team.yaml"
+    team.write_text(TEAM)
+    default = Path(__file__).resolve().parents[2] / "phrasebook" / "default.yaml"
+    out_dir = tmp_path / "report"
+    code, _, _ = review(
+        capsys,
+        str(calls / "threat.txt"),
+        "--compare",
+        str(default),
+        str(team),
+        "--out",
+        str(out_dir),
+    )
+    assert code == 0
+    page = (out_dir / "001-threat.html").read_text()
+    changes = re.search(r'<ul class="diff">(.*?)</ul>', page, re.S)
+    assert changes, page
+    assert "no longer suggested" in changes[1] or "peak" in changes[1]
+    assert "B (dashed line) = default.yaml + team.yaml" in page
+
+
+def test_a_broken_call_is_listed_and_the_rest_still_reviewed(capsys, calls, tmp_path):
+    (calls / "broken.txt").write_text("customer: hello\nthe caller said something\n")
+    out_dir = tmp_path / "report"
+    code, out, err = review(capsys, str(calls), "--out", str(out_dir))
+    assert code == 2
+    assert "2 call(s) reviewed" in out
+    assert "not reviewed:" in err and "broken.txt:2" in err
+    assert "broken.txt:2" in (out_dir / "index.html").read_text()
+
+
+def test_unwritable_output_folder_is_one_line(capsys, calls, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code, _, err = review(capsys, str(calls), "--out", str(blocker / "report"))
+    assert code == 2
+    assert err.count("\n") == 1 and "choose another --out" in err
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
+def test_report_renders_in_headless_chromium(capsys, calls, tmp_path):
+    from PySide6.QtGui import QColor, QImage
+
+    out_dir = tmp_path / "report"
+    review(capsys, str(calls), "--out", str(out_dir))
+    shot = ARTIFACTS / "review_threat_call.png"
+    shot.unlink(missing_ok=True)
+    subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'chromium-profile'}",
+            "--window-size=1100,900",
+            f"--screenshot={shot}",
+            (out_dir / "002-threat.html").as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    image = QImage(str(shot))
+    assert image.width() == 1100 and image.height() == 900
+
+    def pixels_near(hex_colour: str) -> int:
+        want = QColor(hex_colour)
+        count = 0
+        for y in range(0, image.height(), 2):
+            for x in range(0, image.width(), 2):
+                c = image.pixelColor(x, y)
+                close = abs(c.red() - want.red()) + abs(c.green() - want.green())
+                if close + abs(c.blue() - want.blue()) < 30:
+                    count += 1
+        return count
+
+    # The level strip shows tense (orange) and unsafe (pink); the escalation is red.
+    assert pixels_near("#E69F00") > 200
+    assert pixels_near("#CC79A7") > 200
+    assert pixels_near("#CC0000") > 20
+
+
+def test_recorded_call_is_reviewed_through_speech_recognition(capsys, tmp_path, say, write_wav):
+    from app.demo.synth import Voice
+
+    wav = write_wav(
+        "demand.wav", say("I want to talk to your supervisor", Voice("en-us+klatt", 150))
+    )
+    out_dir = tmp_path / "report"
+    code, _, _ = review(capsys, str(wav), "--out", str(out_dir))
+    assert code == 0
+    page = (out_dir / "001-demand.html").read_text()
+    assert re.search(
+        r'<mark title="supervisor_demand \+15">talk to your supervisor</mark>', page
+    ), page
