@@ -1,3 +1,11 @@
 """Deescalate: a real-time de-escalation assistant for call-center agents."""
 
-__version__ = "0.1.0"
+from importlib import metadata
+
+
+def app_version() -> str:
+    """The installed package's version (pyproject.toml is the one place it is set)."""
+    try:
+        return metadata.version("deescalate")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed: run `pip install .`)"

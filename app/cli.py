@@ -4,31 +4,50 @@ from __future__ import annotations
 
 import argparse
 import logging
-import logging.handlers
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-import platformdirs
-
+from app import app_version
 from app.advice.phrasebook import DEFAULT_PHRASEBOOK, Phrasebook, PhrasebookError, load_phrasebook
 from app.analysis import CallAnalysis
 from app.audio.file_source import AudioFileError, FileSource
+from app.call_record import CallRecord, recording_analysis
+from app.commands import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    BadInput,
+)
+from app.commands import alerts as alert_commands
+from app.commands import config as config_commands
+from app.commands import incidents as incident_commands
+from app.commands import models as models_commands
+from app.commands import phrasebook as phrasebook_commands
+from app.commands import review as review_commands
 from app.config import APP_NAME, ConfigError, Settings, load_settings
 from app.demo import DEMO_CALL
 from app.events import ErrorEvent, Event
-from app.output import HumanPrinter, JsonPrinter
+from app.logs import setup_logging
+from app.output import HumanPrinter, JsonPrinter, summary
 from app.speech.base import SpeechError
 from app.speech.engines import ENGINES, Engine, choose_engine
 from app.transcripts import TranscriptError, is_transcript, read_transcript
 
 log = logging.getLogger("deescalate")
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-class BadInput(Exception):
-    """Anything the user can fix: a file, a model, a device name, a setting."""
+COMMAND_GROUPS: list = [
+    config_commands,
+    models_commands,
+    alert_commands,
+    phrasebook_commands,
+    review_commands,
+    incident_commands,
+]
+"""Modules of app/commands/, each with `register(subparsers, add_engine_options)` that adds
+its subcommands and sets `func(args, settings) -> int` on them."""
 
 
 def _add_engine_options(parser: argparse.ArgumentParser) -> None:
@@ -44,7 +63,11 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=APP_NAME, description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {app_version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    parser.add_argument(
+        "--debug", action="store_true", help="log everything, to stderr and the log file"
+    )
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("devices", help="list audio inputs, marking monitors of outputs")
     listen = sub.add_parser("listen", help="live call: recognise both speakers")
@@ -65,34 +88,17 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("path", type=Path)
     replay.add_argument("--channels", help="agent,customer | customer,agent | customer")
     replay.add_argument("--realtime", action="store_true", help="pace the file in real time")
+    replay.add_argument(
+        "--explain", action="store_true", help="under each suggestion, the cues and words behind it"
+    )
     _add_engine_options(replay)
+    for module in COMMAND_GROUPS:
+        module.register(sub, _add_engine_options)
     return parser
 
 
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    log_dir = Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
-    root = logging.getLogger()
-    if any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
-        return
-    try:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
-            log_dir / "deescalate.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
-        )
-    except OSError as exc:
-        log.warning("not writing a log file in %s: %s", log_dir, exc)
-        return
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.setLevel(logging.INFO)
-    root.addHandler(handler)
-
-
 def _phrasebook(args: argparse.Namespace, settings: Settings) -> Phrasebook:
-    books = args.phrasebook or [Path(p) for p in settings.phrasebook] or [DEFAULT_PHRASEBOOK]
+    books = [Path(p) for p in settings.phrasebook] or [DEFAULT_PHRASEBOOK]
     try:
         return load_phrasebook(books)
     except PhrasebookError as exc:
@@ -100,9 +106,8 @@ def _phrasebook(args: argparse.Namespace, settings: Settings) -> Phrasebook:
 
 
 def _engine(args: argparse.Namespace, settings: Settings, phrasebook: Phrasebook) -> Engine:
-    engine = args.engine or settings.engine
     try:
-        return choose_engine(engine, args.model, settings.vosk_model, phrasebook.spot_phrases())
+        return choose_engine(settings.engine, None, settings.vosk_model, phrasebook.spot_phrases())
     except SpeechError as exc:
         raise BadInput(str(exc)) from exc
 
@@ -116,10 +121,13 @@ def _analysis(
 ) -> CallAnalysis:
     real_time = args.command == "listen" or getattr(args, "realtime", False)
     real_time = real_time or (args.command == "demo" and not args.fast)
+    # A readable replay keeps the whole call, for its summary at the end.
+    record = CallRecord() if args.command == "replay" and not args.json else None
+    explain = record if getattr(args, "explain", False) else None
     printer: Callable[[Event], None] = (
         JsonPrinter(wall_clock=real_time)
         if args.json
-        else HumanPrinter(show_partials=args.partials)
+        else HumanPrinter(show_partials=args.partials, explain=explain)
     )
 
     def on_event(event: Event) -> None:
@@ -127,8 +135,18 @@ def _analysis(
             errors.append(event)
         printer(event)
 
-    coaching = settings.coaching and not args.no_coaching
+    coaching = settings.coaching
+    if record is not None:
+        analysis = recording_analysis(phrasebook, record, on_event, coaching)
+        analysis.record = record  # type: ignore[attr-defined]
+        return analysis
     return CallAnalysis(phrasebook, on_event, coaching, split_calls=live)
+
+
+def _print_summary(analysis: CallAnalysis) -> None:
+    record = getattr(analysis, "record", None)
+    if record is not None:
+        print(summary(record), flush=True)
 
 
 def _run(sources, args: argparse.Namespace, settings: Settings, live: bool) -> int:
@@ -141,6 +159,7 @@ def _run(sources, args: argparse.Namespace, settings: Settings, live: bool) -> i
     errors: list[ErrorEvent] = []
     analysis = _analysis(args, settings, phrasebook, errors, live)
     analysis.follow(Pipeline(sources, engine.make, live=live))
+    _print_summary(analysis)
     return EXIT_BAD_INPUT if errors and not live else EXIT_OK
 
 
@@ -153,6 +172,7 @@ def _replay_transcript(args: argparse.Namespace, settings: Settings) -> int:
     for event in events:
         analysis(event)
     analysis.finish(events[-1].t)
+    _print_summary(analysis)
     return EXIT_OK
 
 
@@ -175,25 +195,15 @@ def cmd_devices(_args: argparse.Namespace, _settings: Settings) -> int:
 
 
 def _live_sources(args: argparse.Namespace, settings: Settings) -> list:
-    from app.audio.capture import DeviceSource
-    from app.audio.devices import default_agent_input, default_customer_input, find_input
-    from app.audio.feed import Speaker
+    from app.call_process import CallSetupError, CallSpec, live_sources
 
-    sources = []
-    for speaker, wanted, fallback in (
-        (Speaker.AGENT, getattr(args, "agent", None) or settings.agent_device, default_agent_input),
-        (
-            Speaker.CUSTOMER,
-            getattr(args, "customer", None) or settings.customer_device,
-            default_customer_input,
-        ),
-    ):
-        device = find_input(wanted) if wanted else fallback()
-        if wanted and device is None:
-            raise BadInput(f"No audio input named {wanted!r}: see `deescalate devices`.")
-        if device is not None:
-            sources.append(DeviceSource(speaker, device))
-    return sources
+    spec = CallSpec(
+        mode="live", agent_device=settings.agent_device, customer_device=settings.customer_device
+    )
+    try:
+        return live_sources(spec)
+    except CallSetupError as exc:
+        raise BadInput(str(exc)) from exc
 
 
 def cmd_listen(args: argparse.Namespace, settings: Settings) -> int:
@@ -221,6 +231,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
+    if args.explain and args.json:
+        raise BadInput("--explain adds reasons to the readable output: use it without --json.")
     if is_transcript(args.path):
         return _replay_transcript(args, settings)
     source = _file_source(args.path, args.channels, args.realtime)
@@ -228,22 +240,16 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_overlay(args: argparse.Namespace, settings: Settings) -> int:
-    from app.call import CallRunner
     from app.ui.app import run_overlay
 
-    phrasebook = _phrasebook(args, settings)
-    engine = _engine(args, settings, phrasebook)
-    demo = args.demo or not _live_sources(args, settings)
-
-    def make_call() -> CallRunner:
-        if demo:
-            sources, live = [_file_source(DEMO_CALL, None, realtime=True)], False
-        else:
-            sources, live = _live_sources(args, settings), True
-        coaching = settings.coaching and not args.no_coaching
-        return CallRunner(sources, engine, phrasebook, live, coaching=coaching)
-
-    return run_overlay(make_call, phrasebook, engine.description, demo, settings)
+    code = run_overlay(settings, mode="demo" if args.demo else "auto")
+    # The window, the call and the records are closed and flushed by now. Leave without
+    # the interpreter's exit-time joins (multiprocessing, helper threads), which could
+    # keep a quitting app hanging on a loaded machine.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _has_display() -> bool:
@@ -286,14 +292,37 @@ COMMANDS = {
 }
 
 
+def command_line_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The command line as the top settings layer (options not given are left out)."""
+    return {
+        "engine": getattr(args, "engine", None),
+        "vosk_model": getattr(args, "model", None),
+        "phrasebook": [str(p) for p in args.phrasebook]
+        if getattr(args, "phrasebook", None)
+        else None,
+        "coaching": False if getattr(args, "no_coaching", False) else None,
+        "agent_device": getattr(args, "agent", None),
+        "customer_device": getattr(args, "customer", None),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _setup_logging(args.verbose)
+    setup_logging(args.verbose, args.debug)
+    log.info("%s %s: %s", APP_NAME, app_version(), args.command or "start")
+    log.debug("arguments: %s", vars(args))
     try:
-        settings = load_settings()
-        return COMMANDS[args.command](args, settings)
+        settings = load_settings(command_line=command_line_settings(args)).settings
+        if settings.log_dir:
+            setup_logging(args.verbose, args.debug, Path(settings.log_dir))
+        handler = getattr(args, "func", None) or COMMANDS[args.command]
+        return handler(args, settings)
     except (BadInput, ConfigError) as exc:
         print(f"{APP_NAME}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`deescalate ... | head`): stop quietly, as other tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK

@@ -1,0 +1,44 @@
+"""Size of the runtime venv: a fresh venv with only what running needs (`pip install .`).
+
+Target: under 300 MB. Prints the total and the largest installed distributions.
+Usage: .venv/bin/python tests/bench/bench_runtime_size.py [--python python3.12]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TARGET_MB = 300
+
+
+def size_mb(path: Path) -> float:
+    return (
+        sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink()) / 1e6
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--python", default=sys.executable)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        venv = Path(tmp) / "venv"
+        subprocess.run([args.python, "-m", "venv", venv], check=True)
+        pip = [venv / "bin" / "python", "-m", "pip", "install", "-q"]
+        subprocess.run([*pip, str(ROOT)], check=True)
+        site = next((venv / "lib").glob("python3.*/site-packages"))
+        parts = sorted(((size_mb(p), p.name) for p in site.iterdir() if p.is_dir()), reverse=True)
+        total = size_mb(venv)
+        print(f"runtime venv ({args.python}): {total:.0f} MB (target < {TARGET_MB} MB)")
+        for mb, name in parts[:8]:
+            print(f"  {name:<28} {mb:6.1f} MB")
+    return 0 if total < TARGET_MB else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
