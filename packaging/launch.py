@@ -1,8 +1,12 @@
 """Entry point of the bundled app (PyInstaller): the same as the `deescalate` command."""
 
+import multiprocessing
 import sys
 
 from app.cli import main
 
 if __name__ == "__main__":
+    # Each call runs in a spawned child process; in a frozen app the child starts this same
+    # program, and freeze_support() turns it into the child instead of a second app.
+    multiprocessing.freeze_support()
     sys.exit(main())
