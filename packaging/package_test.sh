@@ -84,7 +84,9 @@ for _ in $(seq 60); do
 done
 kill -0 "$overlay" 2>/dev/null || { cat overlay.out; fail "the overlay exited early"; }
 kill "$overlay"
-wait "$overlay" || true
+status=0
+wait "$overlay" || status=$?
+[ "$status" = 143 ] || { cat overlay.out; fail "the overlay exited $status on SIGTERM, not 143"; }
 grep -q "overlay window shown" "$log" || fail "the overlay never showed its window"
 grep -q "first suggestion shown" "$log" || fail "the overlay showed no suggestion in 60 s"
 ! grep -q "Could not load the Qt platform plugin" overlay.out || fail "Qt plugin missing"

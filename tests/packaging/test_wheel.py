@@ -69,6 +69,7 @@ def test_wheel_carries_the_data_files_and_no_tests(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert "app/phrasebook_files/default.yaml" in names
     assert "app/demo/demo_call.flac" in names
+    assert "app/tension/text_model.npz" in names
     assert not [n for n in names if n.startswith("tests/")]
     shipped = (ROOT / "phrasebook" / "default.yaml").read_bytes()
     assert zipfile.ZipFile(wheel).read("app/phrasebook_files/default.yaml") == shipped
