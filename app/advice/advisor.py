@@ -11,7 +11,10 @@ or next-steps phrase.
 Pacing: escalation comes at once; any other new suggestion comes at most once per `PACE`
 seconds, so the one on screen can be read and Used/Dismiss reach the one the agent saw.
 Boundary steps, supervisor requests and coaching wait their turn in a queue, in order;
-other phrases are dropped when it is not their time. No phrase twice in a call.
+other phrases are dropped when it is not their time. A boundary step is the exception to
+the pace: it follows the last prompt after `BOUNDARY_PACE` seconds. One boundary step waits
+at a time, and the next step comes only after the agent was shown the one before: a burst
+of insults is one warning, not three. No phrase twice in a call.
 A cue only the keyword spotter heard ("possibly heard") brings a boundary step only when
 the call is already tense, and is never quoted.
 """
@@ -27,6 +30,10 @@ PACE = 15.0
 """Seconds between two new suggestions; only escalation comes sooner."""
 QUEUE_EXPIRES = 30.0
 """A queued suggestion not shown within this many seconds no longer fits the moment."""
+BOUNDARY_PACE = 5.0
+"""Abuse is answered soon: a boundary step waits only this long after the last prompt (enough
+to read a short line), so it comes while the insult is still the moment, not after the
+caller has moved on."""
 HEATED_ESCALATE_AFTER = 40.0
 ABUSE = {"insult", "profanity"}
 SOFT_CATEGORIES = ("listening", "calming", "positive_language", "next_steps")
@@ -48,7 +55,7 @@ class Advisor:
         self._last_at = -1e9
         self._level = "calm"
         self._heated_since: float | None = None
-        self._abuse_steps = 0
+        self._abuse_count = 0
         self._supervisor_demands = 0
         self._acted: set[tuple[str, str, float]] = set()
         self._queue: list[tuple[Response, str, float]] = []
@@ -104,7 +111,7 @@ class Advisor:
             self._enqueue(a.t, ("next_steps",), [hit.cue], "caller asked for a supervisor")
         elif hit.cue in ABUSE and (not hit.spotted or a.level != "calm"):
             self._acted.add(key)
-            self._abuse_steps += 1
+            self._abuse_count += 1
             self._enqueue_boundary(hit)
         elif hit.speaker == "agent" and self._coaching and not hit.spotted:
             self._acted.add(key)
@@ -128,13 +135,16 @@ class Advisor:
 
     def _enqueue_boundary(self, hit: Hit) -> None:
         steps = self._boundary_steps
-        if not steps:
+        if not steps or any(r.category == "boundary" for r, *_ in self._queue):
             return
-        response = steps[min(self._abuse_steps, len(steps)) - 1]
-        if response.id in self._used or any(r.id == response.id for r, *_ in self._queue):
+        if hit.t - self._category_at.get("boundary", -1e9) < BOUNDARY_PACE:
+            return  # the agent is still saying the step just shown
+        shown = sum(step.id in self._used for step in steps)
+        response = steps[min(shown, len(steps) - 1)]
+        if response.id in self._used:
             return
         heard = "possibly heard" if hit.spotted else f'"{hit.words}"'
-        why = f"abusive language ({heard}), {_ordinal(self._abuse_steps)} time"
+        why = f"abusive language ({heard}), {_ordinal(self._abuse_count)} time"
         self._queue.append((response, why, hit.t))
         self._order_queue()
 
@@ -152,7 +162,10 @@ class Advisor:
 
     def _from_queue(self, t: float) -> list[Event]:
         self._queue = [item for item in self._queue if t - item[2] <= QUEUE_EXPIRES]
-        if not self._queue or t - self._last_at < PACE:
+        if not self._queue:
+            return []
+        pace = BOUNDARY_PACE if self._queue[0][0].category == "boundary" else PACE
+        if t - self._last_at < pace:
             return []
         response, why, _ = self._queue.pop(0)
         if response.id in self._used:

@@ -48,7 +48,33 @@ def test_a_suggestion_stays_up_before_a_boundary_step_replaces_it():
     ]
     shown = suggestions(call(lines, 30))
     assert [s.category for s in shown] == ["listening", "boundary"]
-    assert shown[1].t - shown[0].t >= 8
+    assert shown[1].t - shown[0].t >= 5  # long enough to read the first one
+
+
+def test_a_boundary_comes_while_the_insult_is_still_the_moment():
+    lines = [
+        (3, "customer", "I've been ringing you lot every day this week about my pension"),
+        (5, "customer", "honestly you are pathetic"),
+        (14, "customer", "sorry, that was uncalled for, it's been a long day"),
+    ]
+    shown = suggestions(call(lines, 20))
+    boundary = [s for s in shown if s.category == "boundary"]
+    assert len(boundary) == 1
+    assert 5 <= boundary[0].t < 14 - 4, "shown too late to say before the caller moved on"
+
+
+def test_a_burst_of_insults_is_one_warning_and_later_abuse_the_next_step():
+    book = load_phrasebook()
+    step = {r.id: r.step for r in book.responses if r.category == "boundary"}
+    lines = [
+        (2, "customer", "you clown"),
+        (3, "customer", "useless"),
+        (4, "customer", "absolutely incompetent"),
+        (40, "customer", "what a waste of space you are"),
+    ]
+    shown = [s for s in suggestions(call(lines, 50)) if s.category == "boundary"]
+    assert [step[s.id] for s in shown] == [1, 2]
+    assert shown[1].t >= 40
 
 
 def test_third_time_calling_gets_listening_even_while_calm():
