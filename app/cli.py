@@ -1,4 +1,7 @@
-"""Command line: `deescalate [devices|listen|demo|replay]`."""
+"""Deescalate: a de-escalation assistant for call-center agents. With no command it opens
+the overlay (live, or the demo call when there is no audio device); the commands below
+list devices, listen in a terminal, replay recordings and transcripts, and hold the
+supervisor and IT tools."""
 
 from __future__ import annotations
 
@@ -121,8 +124,8 @@ def _analysis(
 ) -> CallAnalysis:
     real_time = args.command == "listen" or getattr(args, "realtime", False)
     real_time = real_time or (args.command == "demo" and not args.fast)
-    # A readable replay keeps the whole call, for its summary at the end.
-    record = CallRecord() if args.command == "replay" and not args.json else None
+    # A readable replay or demo keeps the whole call, for its summary at the end.
+    record = CallRecord() if args.command in ("replay", "demo") and not args.json else None
     explain = record if getattr(args, "explain", False) else None
     printer: Callable[[Event], None] = (
         JsonPrinter(wall_clock=real_time)
@@ -225,7 +228,10 @@ def _file_source(path: Path, channels: str | None, realtime: bool) -> FileSource
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     if not args.json:
-        print(f"Playing the built-in demo call ({DEMO_CALL.name}).", file=sys.stderr)
+        print(
+            f"DEMO: not a real call. Playing the built-in demo call ({DEMO_CALL.name}).",
+            file=sys.stderr,
+        )
     source = _file_source(DEMO_CALL, None, realtime=not args.fast)
     return _run([source], args, settings, live=False)
 

@@ -13,8 +13,8 @@ seconds, so the one on screen can be read and Used/Dismiss reach the one the age
 Boundary steps, supervisor requests and coaching wait their turn in a queue, in order;
 other phrases are dropped when it is not their time. A boundary step is the exception to
 the pace: it follows the last prompt after `BOUNDARY_PACE` seconds. One boundary step waits
-at a time, and the next step comes only after the agent was shown the one before: a burst
-of insults is one warning, not three. No phrase twice in a call.
+at a time, and the next step comes only for abuse that began after the agent could say the
+one before: a burst of insults is one warning, not three. No phrase twice in a call.
 A cue only the keyword spotter heard ("possibly heard") brings a boundary step only when
 the call is already tense, and is never quoted.
 """
@@ -34,6 +34,9 @@ BOUNDARY_PACE = 5.0
 """Abuse is answered soon: a boundary step waits only this long after the last prompt (enough
 to read a short line), so it comes while the insult is still the moment, not after the
 caller has moved on."""
+SAME_OUTBURST = 2.0
+"""Abuse that begins within this many seconds of a boundary step being shown came before the
+agent could say it: the same outburst, not a reason for the next step."""
 HEATED_ESCALATE_AFTER = 40.0
 ABUSE = {"insult", "profanity"}
 SOFT_CATEGORIES = ("listening", "calming", "positive_language", "next_steps")
@@ -137,8 +140,8 @@ class Advisor:
         steps = self._boundary_steps
         if not steps or any(r.category == "boundary" for r, *_ in self._queue):
             return
-        if hit.t - self._category_at.get("boundary", -1e9) < BOUNDARY_PACE:
-            return  # the agent is still saying the step just shown
+        if hit.start - self._category_at.get("boundary", -1e9) < SAME_OUTBURST:
+            return  # begun before the agent could say the step just shown
         shown = sum(step.id in self._used for step in steps)
         response = steps[min(shown, len(steps) - 1)]
         if response.id in self._used:
@@ -226,8 +229,10 @@ def _priority(hit: Hit) -> int:
 
 def _why(a: Assessment, only: list[str] | None = None) -> str:
     reasons = [r for r in a.reasons if only is None or r.cue in only][:2]
-    top = ", ".join(f"{r.cue}{f' ({r.words})' if r.words else ''}" for r in reasons)
-    return f"{a.level}: {top}" if top else a.level
+    top = ", ".join(
+        f"{r.cue.replace('_', ' ')}{f' ({r.words})' if r.words else ''}" for r in reasons
+    )
+    return top or a.level  # the level is on the badge; the reason names what was heard
 
 
 def _ordinal(n: int) -> str:

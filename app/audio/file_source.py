@@ -38,9 +38,11 @@ def check_audio_file(path: Path) -> sf.SoundFile:
     try:
         handle = sf.SoundFile(str(path))
     except (sf.LibsndfileError, RuntimeError) as exc:
+        reason = str(exc).rsplit(": ", 1)[-1].rstrip(".")  # libsndfile's words, no path
         raise AudioFileError(
-            f"{path}: not a readable WAV or FLAC file ({exc}). Convert it, e.g. "
-            f"`sox {path.name} out.wav`, or check it was copied completely."
+            f"{path}: not a readable WAV or FLAC recording ({reason}). A recording in another "
+            f"format can be converted, e.g. `sox call.mp3 call.wav`; a transcript must end in "
+            f".txt or .jsonl."
         ) from exc
     if handle.frames == 0:
         handle.close()
@@ -113,7 +115,7 @@ class FileSource:
                     ahead = done / self._file.samplerate - (time.monotonic() - started)
                     if ahead > 0:
                         time.sleep(ahead)
-            self._detail = f"{self.path}: end of file"
+            self._detail = f"end of the recording ({self.path.name})"
         except (sf.LibsndfileError, RuntimeError) as exc:
             # A truncated or damaged file: keep what was read, say where it stopped.
             self._error = (

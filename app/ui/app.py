@@ -167,15 +167,23 @@ class OverlayApp(QObject):
 
     def _menu(self) -> QMenu:
         menu = QMenu()
+        actions = {}
         for text, slot in (
             ("Start call", self.start_call),
             ("Stop call", self.stop_call),
             ("Settings…", self.open_settings),
             ("Quit", QApplication.quit),
         ):
-            action = QAction(text, menu)
+            actions[text] = action = QAction(text, menu)
             action.triggered.connect(slot)
             menu.addAction(action)
+
+        def offer_only_what_applies() -> None:
+            running = self.session.running
+            actions["Start call"].setEnabled(not running)
+            actions["Stop call"].setEnabled(running)
+
+        menu.aboutToShow.connect(offer_only_what_applies)
         return menu
 
     def _tray(self) -> QSystemTrayIcon | None:

@@ -61,7 +61,8 @@ class SettingsDialog(QDialog):
         self.settings = settings
         self.devices: list[InputDevice] = []
         self._probes: dict[str, Future[LevelProbe]] = {}
-        form = QFormLayout(self)
+        self.setMinimumWidth(560)  # room for the placeholders and device names
+        form = self._form = QFormLayout(self)
         self.agent, self.agent_meter = self._device_row(
             form, "Agent microphone", settings.agent_device, False
         )
@@ -130,8 +131,10 @@ class SettingsDialog(QDialog):
         combo.addItem(current or "Looking for devices…", current)
         meter = QProgressBar(minimum=0, maximum=60, textVisible=False)
         meter.setFixedHeight(8)
+        meter.setToolTip("Input level: speak, or play the call audio, to see it move")
         form.addRow(title, combo)
-        form.addRow("", meter)
+        form.addRow("level", meter)
+        form.setRowVisible(meter, False)  # shown once a device is open
         return combo, meter
 
     def _fill_devices(self) -> None:
@@ -160,6 +163,8 @@ class SettingsDialog(QDialog):
             self._probes.pop(key).add_done_callback(lambda f: f.result().close())
         name = combo.currentData()
         device = next((d for d in self.devices if d.name == name), None)
+        meter = self.agent_meter if combo is self.agent else self.customer_meter
+        self._form.setRowVisible(meter, device is not None)
         if device is not None:
             self._probes[key] = _background.submit(LevelProbe, device)
 

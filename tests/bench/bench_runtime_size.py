@@ -38,8 +38,10 @@ def main() -> int:
         site = next((venv / "lib").glob("python3.*/site-packages"))
         parts = sorted(((size_mb(p), p.name) for p in site.iterdir() if p.is_dir()), reverse=True)
         total = size_mb(venv)
-        print(f"runtime venv ({args.python}): {total:.0f} MB (target < {TARGET_MB} MB);"
-              f" {size_as_installed:.0f} MB before slimming Qt")
+        print(
+            f"runtime venv ({args.python}): {total:.0f} MB (target < {TARGET_MB} MB);"
+            f" {size_as_installed:.0f} MB before slimming Qt"
+        )
         for mb, name in parts[:8]:
             print(f"  {name:<28} {mb:6.1f} MB")
     return 0 if total < TARGET_MB else 1

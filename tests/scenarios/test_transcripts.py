@@ -86,7 +86,7 @@ def test_abuse_brings_boundary_steps_in_order(capsys, tmp_path):
     boundary = [s["id"] for s in suggestions if s["category"] == "boundary"]
     assert boundary == ["boundary_first", "boundary_second", "boundary_end"]
     times = [s["t"] for s in suggestions if s["category"] == "boundary"]
-    assert all(b - a >= 8.0 for a, b in itertools.pairwise(times))
+    assert all(b - a >= 5.0 for a, b in itertools.pairwise(times))  # time to read each
 
 
 def test_threat_escalates_within_a_second(capsys, tmp_path):
