@@ -77,8 +77,9 @@ def test_wheel_carries_the_data_files_and_no_tests(wheel):
 
 @pytest.mark.parametrize("python", PYTHONS)
 def test_installed_wheel_replays_a_transcript(wheel, python, tmp_path):
-    if shutil.which(python) is None:
-        pytest.skip(f"{python} is not on this machine")
+    found = shutil.which(python)
+    if found is None or subprocess.run([found, "--version"], capture_output=True).returncode:
+        pytest.skip(f"{python} is not on this machine (or, with pyenv, not active: give its path)")
     venv = tmp_path / "venv"
     run(python, "-m", "venv", venv, cwd=tmp_path)
     bin_dir = venv / "bin"
