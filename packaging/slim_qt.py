@@ -12,6 +12,7 @@ Usage: python packaging/slim_qt.py VENV  (Linux; elsewhere it says so and does n
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -33,7 +34,8 @@ UNUSED_FOLDERS = (
     "scripts",
     "lib",
 )
-LDD_LINE = re.compile(r"=>\s+(\S+)\s+\(")
+LDD_NEEDED = re.compile(r"^\s*(\S+)\s+=>", re.MULTILINE)
+"""The library name left of "=>" (the right side is a path, which may hold spaces)."""
 
 
 def pyside_folder(venv: Path) -> Path:
@@ -45,8 +47,12 @@ def pyside_folder(venv: Path) -> Path:
 
 def linked_libraries(binary: Path) -> set[str]:
     """Names of every shared library the binary loads, directly or not (ldd is transitive)."""
-    out = subprocess.run(["ldd", str(binary)], capture_output=True, text=True, check=True).stdout
-    return {Path(match).name for match in LDD_LINE.findall(out)}
+    # Another Qt on LD_LIBRARY_PATH would be followed instead of the wheel's own.
+    env = {k: v for k, v in os.environ.items() if k not in ("LD_LIBRARY_PATH", "LD_PRELOAD")}
+    out = subprocess.run(
+        ["ldd", str(binary)], capture_output=True, text=True, check=True, env=env
+    ).stdout
+    return set(LDD_NEEDED.findall(out))
 
 
 def kept_plugins(plugins: Path) -> list[Path]:
@@ -61,6 +67,8 @@ def removable(pyside: Path) -> list[Path]:
     qt_lib, plugins = pyside / "Qt" / "lib", pyside / "Qt" / "plugins"
     roots = [pyside / f"{name}.abi3.so" for name in QT_MODULES_KEPT] + kept_plugins(plugins)
     needed = set().union(*(linked_libraries(root) for root in roots))
+    if not any(name.startswith("libQt6Core") for name in needed):
+        raise SystemExit(f"slim_qt: could not read what {pyside} links to; nothing removed")
     keep = set(roots)
     doomed = [pyside / folder for folder in UNUSED_FOLDERS if (pyside / folder).exists()]
     libraries = [*qt_lib.glob("*.so*"), *pyside.glob("lib*.so*")]
@@ -76,6 +84,23 @@ def removable(pyside: Path) -> list[Path]:
     return doomed
 
 
+def tool_launchers(venv: Path) -> list[Path]:
+    """bin/pyside6-designer and the like, which start the tools removed above."""
+    return sorted(venv.glob("bin/pyside6-*"))
+
+
+def check_import(venv: Path) -> None:
+    python = venv / "bin" / "python"
+    probe = subprocess.run(
+        [python, "-c", "import PySide6.QtWidgets, PySide6.QtTest"], capture_output=True, text=True
+    )
+    if probe.returncode:
+        raise SystemExit(
+            f"slim_qt: PySide6 no longer imports ({probe.stderr.strip().splitlines()[-1]}). "
+            f"Restore it with `{python} -m pip install --force-reinstall PySide6-Essentials`."
+        )
+
+
 def size(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size
@@ -89,14 +114,16 @@ def main() -> int:
     if not sys.platform.startswith("linux") or not shutil.which("ldd"):
         print("slim_qt: Linux with ldd only; PySide6 left as installed")
         return 0
-    pyside = pyside_folder(Path(sys.argv[1]))
-    doomed = removable(pyside)
+    venv = Path(sys.argv[1])
+    pyside = pyside_folder(venv)
+    doomed = removable(pyside) + tool_launchers(venv)
     freed = sum(size(path) for path in doomed)
     for path in doomed:
         shutil.rmtree(path) if path.is_dir() else path.unlink()
     for empty in sorted((p for p in pyside.rglob("*") if p.is_dir()), reverse=True):
         if not any(empty.iterdir()):
             empty.rmdir()
+    check_import(venv)
     print(f"slim_qt: removed {len(doomed)} unused PySide6 parts, {freed / 1e6:.0f} MB")
     return 0
 

@@ -123,6 +123,7 @@ class SettingsDialog(QDialog):
         self._timer.start()
         self.finished.connect(self._close_probes)
         self._listing = _background.submit(list_inputs)
+        self._devices_shown = False
 
     def _device_row(self, form, title: str, current: str | None, monitors: bool):
         combo = QComboBox()
@@ -169,7 +170,8 @@ class SettingsDialog(QDialog):
             self._probes[key] = _background.submit(LevelProbe, device)
 
     def _update_meters(self) -> None:
-        if not self.devices and self._listing.done():
+        if not self._devices_shown and self._listing.done():
+            self._devices_shown = True
             self._fill_devices()
         for combo, meter in ((self.agent, self.agent_meter), (self.customer, self.customer_meter)):
             probe = self._probes.get(str(id(combo)))

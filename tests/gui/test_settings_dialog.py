@@ -28,6 +28,7 @@ def test_level_meter_shows_the_chosen_call_audio_and_settings_are_saved(
         )  # the list fills in once the devices are found, off the GUI thread
         index = dialog.customer.findData("headset_out.monitor")
         dialog.customer.setCurrentIndex(index)
+        assert dialog.customer_meter.isVisible(), "a chosen device shows its level meter"
         wav = write_wav("tone.wav", say("hello, this is the call audio", Voice("en-us", 150)))
         player = pulse.play(wav, "headset_out")
         qtbot.waitUntil(lambda: dialog.customer_meter.value() > 20, timeout=10_000)
@@ -41,3 +42,19 @@ def test_level_meter_shows_the_chosen_call_audio_and_settings_are_saved(
     saved = load_settings(tmp_path / "none.toml", user_file, {}).settings
     assert saved.customer_device == "headset_out.monitor"
     assert saved.font_size == 19 and saved.coaching is False
+
+
+def test_a_seat_with_no_audio_devices_says_so_and_the_dialog_stays_idle(qtbot, monkeypatch):
+    from PySide6.QtCore import SIGNAL
+
+    from app.ui import settings_dialog
+
+    monkeypatch.setattr(settings_dialog, "list_inputs", lambda: [])
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.customer.currentText() == "No device found", timeout=10_000)
+    assert dialog.agent.currentText() == "No device found"
+    assert not dialog.agent_meter.isVisible() and not dialog.customer_meter.isVisible()
+    qtbot.wait(1000)  # ten meter ticks: the empty list must not be filled in again each time
+    assert dialog.customer.receivers(SIGNAL("currentIndexChanged(int)")) == 1
