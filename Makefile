@@ -58,7 +58,7 @@ bench: setup
 
 # Re-synthesises the shipped demo call (needs espeak-ng); the result is committed.
 demo-call: setup
-	$(PY) -m app.demo.make_demo_call
+	$(PY) -m deescalate.demo.make_demo_call
 
 # The bundled app (PyInstaller, one folder), a tarball and a .deb, in dist/. A Vosk model
 # unzipped into models/ goes along. Takes a few minutes; the machine may be shared, so nice.
@@ -73,7 +73,7 @@ package-test: apt-test
 # Retrains the words' tension model from GoEmotions (../shared/data); the weights are committed.
 train-text: setup
 	$(PY) -m pip install -q -e '.[train]'
-	$(PY) -m app.tension.train_text
+	$(PY) -m deescalate.tension.train_text
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts build dist

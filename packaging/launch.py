@@ -3,7 +3,7 @@
 import multiprocessing
 import sys
 
-from app.cli import main
+from deescalate.cli.main import main
 
 if __name__ == "__main__":
     # Each call runs in a spawned child process; in a frozen app the child starts this same

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from app.audio.feed import SAMPLE_RATE
-from app.demo.synth import Voice, speak
+from deescalate.audio.feed import SAMPLE_RATE
+from deescalate.demo.synth import Voice, speak
 from tests.support.pulse import PulseError, PulseServer
 
 DEFAULT_VOICE = Voice()

@@ -3,9 +3,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from app.demo.synth import Voice
-from app.events import StatusEvent, TranscriptEvent
-from app.pipeline import Pipeline
+from deescalate.call.pipeline import Pipeline
+from deescalate.core.events import StatusEvent, TranscriptEvent
+from deescalate.demo.synth import Voice
 
 SUPERVISOR_DEMAND = "I want to talk to your supervisor"
 CLEAR_VOICE = Voice("en-us+klatt", 150)

@@ -9,12 +9,12 @@ import time
 
 import pytest
 
-from app.audio.capture import DeviceSource
-from app.audio.devices import find_input, list_inputs
-from app.audio.feed import Speaker
-from app.events import StatusEvent
-from app.pipeline import Pipeline
-from app.speech.sphinx_engine import SphinxRecognizer
+from deescalate.audio.capture import DeviceSource
+from deescalate.audio.devices import find_input, list_inputs
+from deescalate.audio.feed import Speaker
+from deescalate.call.pipeline import Pipeline
+from deescalate.core.events import StatusEvent
+from deescalate.speech.sphinx_engine import SphinxRecognizer
 from tests.audio.conftest import CLEAR_VOICE, SUPERVISOR_DEMAND, play_and_recognise
 
 pytestmark = pytest.mark.pulse

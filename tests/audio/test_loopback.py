@@ -2,10 +2,10 @@
 
 import pytest
 
-from app.audio.feed import Speaker
-from app.audio.loopback import LoopbackSource, loopback_names
-from app.pipeline import Pipeline
-from app.speech.sphinx_engine import SphinxRecognizer
+from deescalate.audio.feed import Speaker
+from deescalate.audio.loopback import LoopbackSource, loopback_names
+from deescalate.call.pipeline import Pipeline
+from deescalate.speech.sphinx_engine import SphinxRecognizer
 from tests.audio.conftest import CLEAR_VOICE, SUPERVISOR_DEMAND, play_and_recognise
 
 pytestmark = pytest.mark.pulse

@@ -38,12 +38,12 @@ import soundfile as sf
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from app.advice.advisor import Advisor  # noqa: E402
-from app.advice.phrasebook import load_phrasebook  # noqa: E402
-from app.events import EscalateEvent, SuggestionEvent, TranscriptEvent, VoiceEvent  # noqa: E402
-from app.tension.detector import Baseline, TensionDetector  # noqa: E402
-from app.tension.voice import VoiceTracker  # noqa: E402
-from app.tension.words import WordCues  # noqa: E402
+from deescalate.advice.advisor import Advisor  # noqa: E402
+from deescalate.advice.phrasebook import load_phrasebook  # noqa: E402
+from deescalate.audio.voice import VoiceTracker  # noqa: E402
+from deescalate.core.events import EscalateEvent, SuggestionEvent, TranscriptEvent, VoiceEvent  # noqa: E402
+from deescalate.tension.detector import Baseline, TensionDetector  # noqa: E402
+from deescalate.tension.words import WordCues  # noqa: E402
 
 COMMAND = "python tests/bench/bench_detector.py"
 

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 COMMAND = "python tests/bench/bench_overlay.py"
 
-from app.events import RunningEvent  # noqa: E402
+from deescalate.core.events import RunningEvent  # noqa: E402
 
 
 def start_xvfb() -> subprocess.Popen:
@@ -128,8 +128,8 @@ class ThreadCallRunner:
     call moved to a child process."""
 
     def __init__(self, spec) -> None:
-        from app.call import CallRunner
-        from app.call_process import _setup
+        from deescalate.call.process import _setup
+        from deescalate.call.runner import CallRunner
 
         self.runner: CallRunner
         self.runner, description, _ = _setup(spec)
@@ -152,12 +152,12 @@ class ThreadCallRunner:
 
 
 def loop_latency(in_process: bool) -> dict:
-    from app.call_process import ProcessCallRunner
-    from app.config import Settings
-    from app.records.store import RecordStore
-    from app.session import Session
-    from app.ui.app import OverlayApp
-    from app.ui.qt import QApplication, QTimer
+    from deescalate.call.process import ProcessCallRunner
+    from deescalate.config.settings import Settings
+    from deescalate.records.store import RecordStore
+    from deescalate.session.session import Session
+    from deescalate.ui.app import OverlayApp
+    from deescalate.ui.qt import QApplication, QTimer
 
     qt = QApplication.instance() or QApplication(["bench"])
     settings = Settings(engine=os.environ.get("BENCH_ENGINE", "sphinx"))

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from app.cli import main  # noqa: E402
+from deescalate.cli.main import main  # noqa: E402
 from tests.bench.corpus import AGENT_LINES, ENGLISH_CALL  # noqa: E402
 
 

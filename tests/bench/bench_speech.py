@@ -129,11 +129,11 @@ def engine_args(name: str) -> list[str]:
 
 def replay_one(name: str) -> dict:
     """Runs in a child process: one engine, one fast replay."""
-    from app.analysis import CallAnalysis
-    from app.audio.file_source import FileSource
-    from app.cli import _engine, _phrasebook, build_parser, command_line_settings
-    from app.config import Settings
-    from app.pipeline import Pipeline
+    from deescalate.audio.file_source import FileSource
+    from deescalate.call.analysis import CallAnalysis
+    from deescalate.call.pipeline import Pipeline
+    from deescalate.cli.main import _engine, _phrasebook, build_parser, command_line_settings
+    from deescalate.config.settings import Settings
 
     wav = ENGINES[name][2](OUT)
     script = json.loads(wav.with_suffix(".json").read_text())

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import soundfile as sf
 
-from app.audio.feed import SAMPLE_RATE
-from app.demo.synth import Line, Voice, render_call
+from deescalate.audio.feed import SAMPLE_RATE
+from deescalate.demo.synth import Line, Voice, render_call
 
 AGENT = Voice("en-us+m3", 155, 45)
 CUSTOMERS = [Voice("en-us+f3", 150, 55), Voice("en-us+klatt", 150), Voice("en-us", 165, 40)]

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from bench_detector import clip_features, default_data, roc_auc  # noqa: E402
 
-from app.tension.detector import (  # noqa: E402
+from deescalate.tension.detector import (  # noqa: E402
     ANGER_SHARE,
     ANGER_WEIGHTS,
     AROUSAL_WEIGHTS,

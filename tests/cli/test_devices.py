@@ -1,6 +1,6 @@
 import pytest
 
-from app.cli import EXIT_OK, main
+from deescalate.cli.main import EXIT_OK, main
 
 pytestmark = pytest.mark.pulse
 

@@ -10,9 +10,15 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from app.cli import main
-from app.events import AgentActionEvent, EscalateEvent, Reason, SuggestionEvent, TensionEvent
-from app.records.store import MIGRATIONS, Incident, RecordStore
+from deescalate.cli.main import main
+from deescalate.core.events import (
+    AgentActionEvent,
+    EscalateEvent,
+    Reason,
+    SuggestionEvent,
+    TensionEvent,
+)
+from deescalate.records.store import MIGRATIONS, Incident, RecordStore
 
 
 @pytest.fixture

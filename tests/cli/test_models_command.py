@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import main
-from app.commands import EXIT_BAD_INPUT, EXIT_OK
-from app.speech import models
-from app.speech.engines import choose_engine
+from deescalate.cli.common import EXIT_BAD_INPUT, EXIT_OK
+from deescalate.cli.main import main
+from deescalate.speech import models
+from deescalate.speech.engines import choose_engine
 
 pytestmark = pytest.mark.slow
 

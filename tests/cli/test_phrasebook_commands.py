@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import main
-from app.demo.synth import Voice
+from deescalate.cli.main import main
+from deescalate.demo.synth import Voice
 
 BASE = """\
 cues:

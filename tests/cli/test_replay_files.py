@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import soxr
 
-from app.cli import EXIT_BAD_INPUT, EXIT_OK, main
-from app.demo.synth import Voice
+from deescalate.cli.main import EXIT_BAD_INPUT, EXIT_OK, main
+from deescalate.demo.synth import Voice
 
 SUPERVISOR = "please get me your supervisor right now"
 
@@ -129,7 +129,7 @@ def test_output_cut_short_by_a_reader_ends_quietly(tmp_path):
 
     transcript = tmp_path / "call.txt"
     transcript.write_text("\n".join(f"customer: line {i} this is ridiculous" for i in range(400)))
-    shell = f"{sys.executable} -m app replay {transcript} | head -n 2"
+    shell = f"{sys.executable} -m deescalate replay {transcript} | head -n 2"
     done = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=60)
     assert len(done.stdout.splitlines()) == 2
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from app.cli import main
-from app.demo.synth import Voice
+from deescalate.cli.main import main
+from deescalate.demo.synth import Voice
 
 CALL = """\
 [00:02] customer: oh great, the app logged me out again

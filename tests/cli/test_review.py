@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import main
+from deescalate.cli.main import main
 from tests.conftest import ARTIFACTS
 
 THREAT_CALL = """\
@@ -158,7 +158,7 @@ def test_report_renders_in_headless_chromium(capsys, calls, tmp_path):
 
 
 def test_recorded_call_is_reviewed_through_speech_recognition(capsys, tmp_path, say, write_wav):
-    from app.demo.synth import Voice
+    from deescalate.demo.synth import Voice
 
     wav = write_wav(
         "demand.wav", say("I want to talk to your supervisor", Voice("en-us+klatt", 150))

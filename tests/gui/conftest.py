@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from app.config import Settings
-from app.records.store import RecordStore
-from app.session import Session
-from app.ui.app import OverlayApp
-from app.ui.overlay import OverlayWindow
-from app.ui.qt import QSettings
+from deescalate.config.settings import Settings
+from deescalate.records.store import RecordStore
+from deescalate.session.session import Session
+from deescalate.ui.app import OverlayApp
+from deescalate.ui.overlay import OverlayWindow
+from deescalate.ui.qt import QSettings
 from tests.conftest import ARTIFACTS
 
 SHOTS = ARTIFACTS / "screenshots"

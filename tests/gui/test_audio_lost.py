@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.config import Settings
+from deescalate.config.settings import Settings
 from tests.gui.conftest import SHOTS
 
 pytestmark = pytest.mark.pulse

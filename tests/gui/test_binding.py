@@ -4,7 +4,7 @@ updates. This guards the pinned binding against it."""
 
 import sys
 
-from app.ui.qt import QLabel
+from deescalate.ui.qt import QLabel
 
 
 def test_void_calls_do_not_eat_references_to_none(qtbot):

@@ -4,9 +4,9 @@ it once the escalation is acknowledged, and the form opened by a click saves the
 
 from __future__ import annotations
 
-from app.events import CallEvent, EscalateEvent, Reason, SuggestionEvent, TensionEvent
-from app.records.store import Incident, RecordStore
-from app.ui.qt import QApplication, QDialogButtonBox, QLabel, QLineEdit
+from deescalate.core.events import CallEvent, EscalateEvent, Reason, SuggestionEvent, TensionEvent
+from deescalate.records.store import Incident, RecordStore
+from deescalate.ui.qt import QApplication, QDialogButtonBox, QLabel, QLineEdit
 from tests.gui.conftest import SHOTS
 from tests.gui.test_live_app import click_at, xdotool
 

@@ -13,12 +13,12 @@ import time
 
 import pytest
 
-from app import config
-from app.events import EscalateEvent, SuggestionEvent, TensionEvent
-from app.records.store import RecordStore
-from app.ui.app import prepare_qt_app, route_uncaught_exceptions
-from app.ui.overlay import LEVEL_COLOURS, LevelMeter
-from app.ui.qt import QColor, QDialogButtonBox, QLineEdit, QSystemTrayIcon, QTimer
+from deescalate.config import settings as config
+from deescalate.core.events import EscalateEvent, SuggestionEvent, TensionEvent
+from deescalate.records.store import RecordStore
+from deescalate.ui.app import prepare_qt_app, route_uncaught_exceptions
+from deescalate.ui.overlay import LEVEL_COLOURS, LevelMeter
+from deescalate.ui.qt import QColor, QDialogButtonBox, QLineEdit, QSystemTrayIcon, QTimer
 from tests.gui.conftest import SHOTS
 
 ESCALATE = SuggestionEvent(5.0, "escalate", "escalate_threat", "Pause the call now.", "threat")
@@ -198,7 +198,7 @@ def launch(tmp_path):
 
     def _launch() -> subprocess.Popen:
         process = subprocess.Popen(
-            [sys.executable, "-m", "app", "overlay", "--demo"],
+            [sys.executable, "-m", "deescalate", "overlay", "--demo"],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -257,7 +257,7 @@ def test_a_second_launch_says_the_app_is_running_and_opens_no_second_overlay(lau
 def test_a_phrasebook_that_does_not_load_is_refused_in_settings_and_nothing_is_saved(
     qtbot, user_files, tmp_path
 ):
-    from app.ui.settings_dialog import SettingsDialog
+    from deescalate.ui.settings_dialog import SettingsDialog
 
     broken = tmp_path / "team.yaml"
     broken.write_text("responses:\n  - id: calm_1\n    text: [not text\n")

@@ -7,19 +7,19 @@ import subprocess
 import pytest
 import soundfile as sf
 
-from app.advice.phrasebook import load_phrasebook
-from app.audio.feed import SAMPLE_RATE
-from app.audio.file_source import FileSource
-from app.call import CallRunner
-from app.config import Settings
-from app.demo import DEMO_CALL
-from app.demo.synth import Line, Voice, render_call
-from app.display_state import DisplayState
-from app.events import StatusEvent
-from app.records.store import RecordStore
-from app.speech.engines import choose_engine
-from app.ui.overlay import WINDOW_FLAGS, OverlayWindow
-from app.ui.qt import QLineEdit, QPoint, QSettings, Qt, QWidget
+from deescalate.advice.phrasebook import load_phrasebook
+from deescalate.audio.feed import SAMPLE_RATE
+from deescalate.audio.file_source import FileSource
+from deescalate.call.runner import CallRunner
+from deescalate.config.settings import Settings
+from deescalate.core.events import StatusEvent
+from deescalate.demo import DEMO_CALL
+from deescalate.demo.synth import Line, Voice, render_call
+from deescalate.records.store import RecordStore
+from deescalate.session.display import DisplayState
+from deescalate.speech.engines import choose_engine
+from deescalate.ui.overlay import WINDOW_FLAGS, OverlayWindow
+from deescalate.ui.qt import QLineEdit, QPoint, QSettings, Qt, QWidget
 from tests.gui.conftest import SHOTS
 
 

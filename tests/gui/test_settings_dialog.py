@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from app import config
-from app.config import Settings, load_settings
-from app.demo.synth import Voice
-from app.ui.settings_dialog import SettingsDialog
+from deescalate.config import settings as config
+from deescalate.config.settings import Settings, load_settings
+from deescalate.demo.synth import Voice
+from deescalate.ui.settings_dialog import SettingsDialog
 from tests.gui.conftest import SHOTS
 
 pytestmark = pytest.mark.pulse
@@ -47,7 +47,7 @@ def test_level_meter_shows_the_chosen_call_audio_and_settings_are_saved(
 def test_a_seat_with_no_audio_devices_says_so_and_the_dialog_stays_idle(qtbot, monkeypatch):
     from PySide6.QtCore import SIGNAL
 
-    from app.ui import settings_dialog
+    from deescalate.ui import settings_dialog
 
     monkeypatch.setattr(settings_dialog, "list_inputs", lambda: [])
     dialog = SettingsDialog(Settings())

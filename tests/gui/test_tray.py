@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from app.ui.qt import QPoint, QSystemTrayIcon
+from deescalate.ui.qt import QPoint, QSystemTrayIcon
 
 
 @pytest.fixture

@@ -65,14 +65,15 @@ def wheel(tmp_path_factory) -> Path:
     return built
 
 
-def test_wheel_carries_the_data_files_and_no_tests(wheel):
+def test_wheel_carries_one_deescalate_package_its_data_files_and_no_tests(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    assert "app/phrasebook_files/default.yaml" in names
-    assert "app/demo/demo_call.flac" in names
-    assert "app/tension/text_model.npz" in names
-    assert not [n for n in names if n.startswith("tests/")]
+    assert "deescalate/phrasebook_files/default.yaml" in names
+    assert "deescalate/demo/demo_call.flac" in names
+    assert "deescalate/tension/text_model.npz" in names
+    top_level = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
+    assert top_level == {"deescalate"}, "only `deescalate` may go into site-packages"
     shipped = (ROOT / "phrasebook" / "default.yaml").read_bytes()
-    assert zipfile.ZipFile(wheel).read("app/phrasebook_files/default.yaml") == shipped
+    assert zipfile.ZipFile(wheel).read("deescalate/phrasebook_files/default.yaml") == shipped
 
 
 @pytest.mark.parametrize("python", PYTHONS)
@@ -112,3 +113,14 @@ def test_installed_wheel_replays_a_transcript(wheel, python, tmp_path):
     assert any(e["type"] == "suggestion" for e in events), replay.stdout[-2000:]
     levels = {e["level"] for e in events if e["type"] == "tension"}
     assert levels - {"calm"}, "a furious caller demanding a supervisor never left calm"
+    imports = subprocess.run(
+        [
+            bin_dir / "python",
+            "-c",
+            "import deescalate.cli.main, importlib.util as u; print(u.find_spec('app') is None)",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert imports.stdout.strip() == "True", "installing deescalate must not add a package `app`"

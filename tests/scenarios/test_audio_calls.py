@@ -15,9 +15,9 @@ import json
 import pytest
 import soundfile as sf
 
-from app.audio.feed import SAMPLE_RATE
-from app.cli import EXIT_OK, main
-from app.demo.synth import Line, Voice, render_call
+from deescalate.audio.feed import SAMPLE_RATE
+from deescalate.cli.main import EXIT_OK, main
+from deescalate.demo.synth import Line, Voice, render_call
 
 AGENT = Voice("en-us+klatt", 140)
 

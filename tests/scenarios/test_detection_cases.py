@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import EXIT_OK, main
+from deescalate.cli.main import EXIT_OK, main
 
 
 def replay(capsys, tmp_path: Path, text: str) -> list[dict]:

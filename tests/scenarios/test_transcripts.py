@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.advice.phrasebook import DEFAULT_PHRASEBOOK
-from app.cli import EXIT_BAD_INPUT, EXIT_OK, main
+from deescalate.advice.phrasebook import DEFAULT_PHRASEBOOK
+from deescalate.cli.main import EXIT_BAD_INPUT, EXIT_OK, main
 
 
 def replay(capsys, tmp_path: Path, text: str, suffix: str = ".txt", *args: str) -> list[dict]:

@@ -6,8 +6,8 @@ from collections.abc import Callable
 import pytest
 import soundfile as sf
 
-from app.audio.feed import SAMPLE_RATE
-from app.demo.synth import Line, Voice, render_call
+from deescalate.audio.feed import SAMPLE_RATE
+from deescalate.demo.synth import Line, Voice, render_call
 
 KLATT = Voice("en-us+klatt", 150)
 CROSS = Voice("en-us+klatt", 155, 54, 130)

@@ -4,16 +4,16 @@ offered again after a restart until completed."""
 
 from __future__ import annotations
 
-from app.config import Settings
-from app.events import (
+from deescalate.config.settings import Settings
+from deescalate.core.events import (
     CallEvent,
     EscalateEvent,
     Reason,
     SuggestionEvent,
     TensionEvent,
 )
-from app.records.store import Incident, RecordStore
-from app.session import Session
+from deescalate.records.store import Incident, RecordStore
+from deescalate.session.session import Session
 from tests.session.conftest import wait_for
 
 SPHINX = Settings(engine="sphinx")

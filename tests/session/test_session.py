@@ -6,9 +6,9 @@ from __future__ import annotations
 import sqlite3
 import time
 
-from app.config import Settings
-from app.records.store import RecordStore
-from app.session import Session
+from deescalate.config.settings import Settings
+from deescalate.records.store import RecordStore
+from deescalate.session.session import Session
 from tests.session.conftest import wait_for
 from tests.support import engines
 
@@ -151,7 +151,7 @@ def test_records_survive_a_kill_in_the_middle_of_writing(tmp_path):
 KILLED_WRITER = """
 import sys
 from pathlib import Path
-from app.records.store import Incident, RecordStore
+from deescalate.records.store import Incident, RecordStore
 store = RecordStore(Path(sys.argv[1]))
 while True:
     row = store.incident(Incident(1.0, "threat", ["shouting"], ["alerted"], "pending"))
@@ -162,7 +162,7 @@ while True:
 def test_alert_supervisor_reaches_a_webhook_that_fails_first_and_is_shown_as_sent(
     tmp_path,
 ):
-    from app.alerts.webhook import WebhookNotifier
+    from deescalate.alerts.webhook import WebhookNotifier
     from tests.support.webhook import TOKEN, Hook
 
     hook = Hook([503, 200])
@@ -186,7 +186,7 @@ def test_alert_supervisor_reaches_a_webhook_that_fails_first_and_is_shown_as_sen
 
 
 def test_an_edited_phrasebook_is_reloaded_and_a_broken_edit_keeps_the_last_good_one(tmp_path):
-    from app.advice.phrasebook import DEFAULT_PHRASEBOOK
+    from deescalate.advice.phrasebook import DEFAULT_PHRASEBOOK
 
     team = tmp_path / "team.yaml"
     team.write_text(DEFAULT_PHRASEBOOK.read_text())
@@ -245,9 +245,9 @@ def test_a_call_process_ends_when_the_app_is_killed(tmp_path):
 
     script = f"""
 import time
-from app.config import Settings
-from app.records.store import RecordStore
-from app.session import Session
+from deescalate.config.settings import Settings
+from deescalate.records.store import RecordStore
+from deescalate.session.session import Session
 session = Session(Settings(engine="none"), mode="demo",
                   records=RecordStore(__import__("pathlib").Path({str(tmp_path)!r}) / "r.sqlite"))
 session.start_call()

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.audio.convert import to_int16
-from app.speech.base import Recognition
+from deescalate.audio.convert import to_int16
+from deescalate.speech.base import Recognition
 
 
 def recognise(recognizer, audio: np.ndarray, block: int = 1600) -> list[Recognition]:

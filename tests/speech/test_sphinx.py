@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from app.demo.synth import Voice
-from app.speech.sphinx_engine import SphinxRecognizer
+from deescalate.demo.synth import Voice
+from deescalate.speech.sphinx_engine import SphinxRecognizer
 from tests.speech.conftest import recognise
 
 SUPERVISOR = "please get me your supervisor right now"

@@ -10,10 +10,10 @@ import shutil
 import numpy as np
 import pytest
 
-from app.demo.synth import Voice
-from app.speech.base import SpeechError
-from app.speech.engines import choose_engine
-from app.speech.vosk_engine import VoskRecognizer, load_model
+from deescalate.demo.synth import Voice
+from deescalate.speech.base import SpeechError
+from deescalate.speech.engines import choose_engine
+from deescalate.speech.vosk_engine import VoskRecognizer, load_model
 from tests.speech.conftest import recognise
 
 KOREAN = Voice("ko", 130)
@@ -74,7 +74,7 @@ def test_damaged_model_gives_a_clear_error(vosk_ko_model, tmp_path):
 
 
 def test_vosk_without_any_model_says_where_to_put_one(monkeypatch, tmp_path):
-    from app.speech import models
+    from deescalate.speech import models
 
     monkeypatch.delenv(models.ENV_VAR, raising=False)
     monkeypatch.setattr(models, "search_folders", lambda: [(tmp_path, "nowhere")])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 
-from app.speech.engines import Engine, choose_engine
+from deescalate.speech.engines import Engine, choose_engine
 
 
 class SlowRecognizer:

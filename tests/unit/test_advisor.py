@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import itertools
 
-from app.advice.phrasebook import load_phrasebook
-from app.analysis import CallAnalysis
-from app.events import EscalateEvent, Event, SuggestionEvent, TranscriptEvent
+from deescalate.advice.phrasebook import load_phrasebook
+from deescalate.call.analysis import CallAnalysis
+from deescalate.core.events import EscalateEvent, Event, SuggestionEvent, TranscriptEvent
 
 
 def call(lines: list[tuple[float, str, str]], until: float) -> list[Event]:

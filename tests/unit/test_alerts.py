@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from app.alerts import Alert, AlertError
-from app.alerts.webhook import WebhookNotifier, check_url
-from app.cli import main
+from deescalate.alerts import Alert, AlertError
+from deescalate.alerts.webhook import WebhookNotifier, check_url
+from deescalate.cli.main import main
 from tests.support.webhook import TOKEN, Hook
 
 

@@ -1,6 +1,6 @@
-from app.advice.phrasebook import load_phrasebook
-from app.analysis import CALL_ENDS_AFTER, CallAnalysis
-from app.events import CallEvent, TranscriptEvent, VoiceEvent
+from deescalate.advice.phrasebook import load_phrasebook
+from deescalate.call.analysis import CALL_ENDS_AFTER, CallAnalysis
+from deescalate.core.events import CallEvent, TranscriptEvent, VoiceEvent
 
 
 def voice(t: float, voiced: float) -> VoiceEvent:
@@ -33,7 +33,7 @@ def test_live_calls_start_on_customer_speech_and_end_after_silence():
 
 
 def test_a_long_call_forgets_faded_evidence():
-    from app.tension.detector import FORGET_AFTER, TensionDetector
+    from deescalate.tension.detector import FORGET_AFTER, TensionDetector
 
     detector = TensionDetector(load_phrasebook())
     t = 0.0

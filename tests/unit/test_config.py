@@ -1,6 +1,12 @@
 import pytest
 
-from app.config import ConfigError, Settings, load_settings, save_user_settings, show
+from deescalate.config.settings import (
+    ConfigError,
+    Settings,
+    load_settings,
+    save_user_settings,
+    show,
+)
 
 NO_ENV: dict[str, str] = {}
 

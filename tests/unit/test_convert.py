@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from app.audio.convert import StreamResampler, to_int16, to_mono
+from deescalate.audio.convert import StreamResampler, to_int16, to_mono
 
 
 def tone(freq: float, rate: int, seconds: float) -> np.ndarray:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.advice.phrasebook import load_phrasebook
-from app.events import TranscriptEvent, VoiceEvent
-from app.speech.base import Word
-from app.tension.detector import Assessment, TensionDetector
+from deescalate.advice.phrasebook import load_phrasebook
+from deescalate.core.events import TranscriptEvent, VoiceEvent
+from deescalate.speech.base import Word
+from deescalate.tension.detector import Assessment, TensionDetector
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ import threading
 import numpy as np
 import pytest
 
-from app.audio.feed import FeedClosed, Speaker, SpeakerFeed
+from deescalate.audio.feed import FeedClosed, Speaker, SpeakerFeed
 
 
 def blocks(n: int, size: int = 1600) -> list[np.ndarray]:

@@ -1,6 +1,6 @@
 import numpy as np
 
-from app.audio.levels import GainControl, rms_dbfs
+from deescalate.audio.levels import GainControl, rms_dbfs
 
 
 def noise_at(dbfs: float, seconds: float, seed: int = 0) -> np.ndarray:

@@ -1,7 +1,7 @@
 import numpy as np
 
-from app.audio.liveness import Liveness
-from app.audio.sources import SourceState
+from deescalate.audio.liveness import Liveness
+from deescalate.audio.sources import SourceState
 
 
 class FakeClock:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app import logs
+from deescalate.config import logs
 
 log = logging.getLogger("deescalate.test")
 
@@ -81,7 +81,7 @@ def test_files_rotate_and_keep_a_bounded_number(state_home, monkeypatch):
 
 def test_debug_option_on_the_command_line(tmp_path):
     env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}
-    command = [sys.executable, "-m", "app", "--debug", "models", "list"]
+    command = [sys.executable, "-m", "deescalate", "--debug", "models", "list"]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "DEBUG deescalate: arguments:" in result.stderr

@@ -1,6 +1,6 @@
-from app.audio.feed import Speaker
-from app.events import TranscriptEvent
-from app.pipeline import EventMerger
+from deescalate.audio.feed import Speaker
+from deescalate.call.pipeline import EventMerger
+from deescalate.core.events import TranscriptEvent
 
 
 def said(t: float, speaker: Speaker) -> TranscriptEvent:

@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from app.speech import models
-from app.speech.base import SpeechError
-from app.speech.models import ModelChoice, check_model_folder, find_vosk_model
+from deescalate.speech import models
+from deescalate.speech.base import SpeechError
+from deescalate.speech.models import ModelChoice, check_model_folder, find_vosk_model
 
 
 def make_model(folder: Path) -> Path:

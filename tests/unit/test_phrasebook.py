@@ -1,13 +1,13 @@
 import pytest
 
-from app.advice.phrasebook import (
+from deescalate.advice.phrasebook import (
     CATEGORIES,
     DEFAULT_PHRASEBOOK,
     MAX_TEXT,
     PhrasebookError,
     load_phrasebook,
 )
-from app.tension.cues import DETECTOR_CUES
+from deescalate.tension.cues import DETECTOR_CUES
 
 
 def test_default_phrasebook_covers_every_category_with_glanceable_text():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.records.redact import redact, redact_all
+from deescalate.records.redact import redact, redact_all
 
 
 @pytest.mark.parametrize(

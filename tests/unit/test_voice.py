@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.audio.feed import SAMPLE_RATE
-from app.tension.voice import VoiceTracker
+from deescalate.audio.feed import SAMPLE_RATE
+from deescalate.audio.voice import VoiceTracker
 
 
 def vowel(pitch: float, tilt_db_per_octave: float, seconds: float = 1.0, level: float = 0.1):

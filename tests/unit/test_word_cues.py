@@ -1,7 +1,7 @@
 import pytest
 
-from app.advice.phrasebook import load_phrasebook
-from app.tension.words import WordCues
+from deescalate.advice.phrasebook import load_phrasebook
+from deescalate.tension.words import WordCues
 
 
 @pytest.fixture(scope="module")

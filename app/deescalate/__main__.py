@@ -1,0 +1,3 @@
+from deescalate.cli.main import main
+
+raise SystemExit(main())

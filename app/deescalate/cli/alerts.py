@@ -1,0 +1,47 @@
+"""`deescalate alerts test`: send one test alert to the supervisor webhook and say how it went."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from datetime import datetime
+
+from deescalate.alerts import FORMATS, Alert, AlertError
+from deescalate.alerts.webhook import check_url, payload, post
+from deescalate.cli.common import EXIT_FAILED, EXIT_OK, BadInput
+
+
+def register(sub, _add_engine_options) -> None:
+    alerts = sub.add_parser("alerts", help="supervisor alerts")
+    actions = alerts.add_subparsers(dest="alerts_command", required=True)
+    test = actions.add_parser("test", help="send one test alert and report the outcome")
+    test.add_argument("--url", help="webhook URL (default: the alert_webhook_url setting)")
+    test.add_argument(
+        "--format", choices=FORMATS, help="teams, slack or json (default: the setting, or teams)"
+    )
+    test.add_argument("--agent", help="agent name in the test alert (default: this user)")
+    test.set_defaults(func=cmd_alerts_test)
+
+
+def cmd_alerts_test(args: argparse.Namespace, settings) -> int:
+    url = args.url or getattr(settings, "alert_webhook_url", "") or ""
+    if not url:
+        raise BadInput("No webhook URL: pass --url https://... or set alert_webhook_url.")
+    fmt = args.format or getattr(settings, "alert_format", None) or "teams"
+    try:
+        url = check_url(url)
+        body = payload(_test_alert(args.agent), fmt)
+    except AlertError as exc:
+        raise BadInput(str(exc)) from exc
+    result = post(url, body)
+    print(f"{'sent' if result.ok else 'not sent'}: test alert ({fmt}) {result.detail}")
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _test_alert(agent: str | None) -> Alert:
+    return Alert(
+        agent=agent or getpass.getuser(),
+        time=datetime.now().astimezone().isoformat(timespec="seconds"),
+        level="calm",
+        reasons=("test alert: no action needed",),
+    )

@@ -1,0 +1,124 @@
+"""What the overlay shows, as plain data built from the event stream (no Qt here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from deescalate.core.events import (
+    CallEvent,
+    ErrorEvent,
+    EscalateEvent,
+    Event,
+    Reason,
+    RunningEvent,
+    StatusEvent,
+    SuggestionEvent,
+    TensionEvent,
+    TranscriptEvent,
+)
+
+PROBLEM_STATES = {
+    "lost": "audio lost",
+    "silent": "only silence",
+    "stalled": "recognition behind",
+}
+
+
+def describe(reason: Reason) -> str:
+    """A reason for the why line: quoted only when open recognition heard the words."""
+    name = reason.cue.replace("_", " ")
+    if reason.words:
+        return f'{name} "{reason.words}"'
+    if reason.possibly_heard:
+        return f"{name} (possibly heard)"
+    return name
+
+
+@dataclass
+class DisplayState:
+    engine: str = ""
+    demo: bool = False
+    t: float = 0.0
+    level: str = "calm"
+    score: float = 0.0
+    why: str = ""
+    suggestion: SuggestionEvent | None = None
+    escalate: EscalateEvent | None = None
+    sources: dict[str, str] = field(default_factory=dict)
+    error: str = ""
+    partial: str = ""
+    running: bool = False
+    in_call: bool = True
+    demo_reason: str = ""
+    alert: str = ""
+    """The supervisor alert's progress: "", "recording…", "recorded", "sent", ..."""
+    incident: int | None = None
+    """An incident record waiting for the agent to complete it."""
+
+    def apply(self, event: Event) -> None:
+        self.t = max(self.t, event.t)
+        match event:
+            case TensionEvent():
+                self.level, self.score = event.level, event.score
+                self.why = ", ".join(describe(r) for r in event.reasons[:3])
+            case SuggestionEvent():
+                self.suggestion = event
+            case EscalateEvent():
+                self.escalate = event
+                self.alert = ""
+            case RunningEvent():
+                self.engine, self.demo, self.demo_reason = event.engine, event.demo, event.detail
+                self.in_call = event.demo  # a live call starts when the customer speaks
+            case StatusEvent():
+                self.sources[event.speaker] = event.state
+            case ErrorEvent():
+                self.error = event.message
+            case TranscriptEvent(speaker="customer", spotted=False):
+                self.partial = event.text  # a spotter's guess is never shown as their words
+            case CallEvent():
+                self.in_call = event.state == "started"
+                self.level, self.score, self.why = "calm", 0.0, ""
+                self.suggestion = self.escalate = None
+                self.partial = ""
+
+    @property
+    def banner(self) -> str:
+        """Shown above everything else: prompts from the demo must never pass for real."""
+        if not self.demo:
+            return ""
+        return "DEMO: not a real call" + (f" ({self.demo_reason})" if self.demo_reason else "")
+
+    def acknowledge(self) -> None:
+        self.escalate = None
+        self.alert = ""
+        if self.suggestion is not None and self.suggestion.category == "escalate":
+            self.suggestion = None
+
+    def clear_suggestion(self) -> None:
+        self.suggestion = None
+
+    @property
+    def offer_incident(self) -> bool:
+        """The "complete incident record" button shows only once the escalation has been
+        acknowledged or the call has ended: never while the agent deals with it."""
+        return self.incident is not None and self.escalate is None
+
+    @property
+    def status_line(self) -> str:
+        problems = [
+            f"{speaker} {PROBLEM_STATES[state]}"
+            for speaker, state in sorted(self.sources.items())
+            if state in PROBLEM_STATES
+        ]
+        parts = []
+        if problems:
+            parts.append("; ".join(problems))
+        elif self.running and self.in_call:
+            parts.append("listening")
+        elif self.running:
+            parts.append("waiting for a call")
+        elif not self.demo:
+            parts.append("not in a call")
+        if self.engine:
+            parts.append(self.engine)
+        return " · ".join(parts)

@@ -1,0 +1,373 @@
+"""`phrasebook check`: everything wrong with a set of phrasebook files, blamed on the file and
+line that has it. Errors stop the phrasebook from working as written; warnings are worth a
+look (a cue that double counts, a response that can never fire, a phrase too long to read).
+
+Fields are read defensively (`getattr`), so new optional fields in the schema pass through.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import yaml
+
+from deescalate.advice.phrasebook import (
+    CATEGORIES,
+    LEVELS,
+    Phrasebook,
+    PhrasebookError,
+    load_phrasebook,
+)
+
+GLANCE_WORDS = 12
+"""A suggestion longer than this takes more than a glance to read mid-call."""
+DETECTOR_CUES = {"negative_words", "repeated_complaint", "overtalk", "long_venting"}
+"""Customer cues the detector raises itself, without a phrasebook entry."""
+AGENT_DETECTOR_CUES = {"agent_flat_no"}
+SCORE_ONLY = {"raised_voice"}
+"""Reasons that add to the score but are never heard as a cue, so `when:` can't use them."""
+ABUSE = {"insult", "profanity"}
+SUPERVISOR_DEMAND = "supervisor_demand"
+SOFT_CATEGORIES = {"calming", "listening", "positive_language", "next_steps"}
+REQUIRED = {"cues": ("phrases",), "responses": ("category", "text")}
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str
+    """`error` or `warning`."""
+    file: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.severity}: {self.field}: {self.message}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Place:
+    file: str
+    line: int
+
+
+class SourceMap:
+    """Where each item and field was last set, across the files in order (overlays win)."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], Place] = {}
+        self.fields: dict[tuple[str, str, str], Place] = {}
+        self.top: dict[str, Place] = {}
+
+    def item(self, section: str, item_id: str) -> Place:
+        return self.items.get((section, item_id), Place("?", 1))
+
+    def field(self, section: str, item_id: str, name: str) -> Place:
+        return self.fields.get((section, item_id, name)) or self.item(section, item_id)
+
+
+def check_files(paths: Sequence[Path]) -> list[Finding]:
+    findings: list[Finding] = []
+    sources = SourceMap()
+    raw: dict[Path, dict] = {}
+    for path in paths:
+        node = _compose(path, findings)
+        if node is None:
+            continue
+        raw[path] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        _index(path, node, sources, findings)
+    if len(raw) < len(paths):
+        return findings
+    overlay = _overlay_without_base(paths[0], raw[paths[0]])
+    if overlay:
+        return [*findings, overlay]
+    try:
+        book = load_phrasebook(paths)
+    except PhrasebookError as exc:
+        return [*findings, *(_schema_finding(p) for p in exc.problems or [_unparsed(exc)])]
+    findings += check_book(book, sources)
+    unknown = [f for f in findings if "is not a cue or a level" in f.message]
+    if len(paths) == 1 and unknown:
+        message = (
+            "if this file is a team overlay, pass the base phrasebook first, e.g. "
+            f"`deescalate phrasebook check phrasebook/default.yaml {paths[0]}`"
+        )
+        findings.append(Finding("warning", str(paths[0]), 1, "file", message))
+    return findings
+
+
+def check_book(book: Phrasebook, sources: SourceMap) -> list[Finding]:
+    findings: list[Finding] = []
+    findings += _when_references(book, sources)
+    findings += _shadowing(book, sources)
+    findings += _never_fire(book, sources)
+    findings += _empty_categories(book, sources)
+    findings += _long_phrases(book, sources)
+    return findings
+
+
+# --- reading the files -----------------------------------------------------------------
+
+
+def _compose(path: Path, findings: list[Finding]) -> yaml.Node | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        findings.append(Finding("error", str(path), 1, "file", f"cannot read it ({reason})"))
+        return None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        findings.append(Finding("error", str(path), line, "yaml", f"not valid YAML ({problem})"))
+        return None
+    if not isinstance(node, yaml.MappingNode):
+        message = "expected a mapping with `cues:` and `responses:`"
+        findings.append(Finding("error", str(path), 1, "file", message))
+        return None
+    return node
+
+
+def _index(path: Path, node: yaml.MappingNode, sources: SourceMap, findings: list) -> None:
+    """Records where items and fields are, and reports ids used twice in one file (the
+    second silently changes the first)."""
+    for key, value in node.value:
+        sources.top[key.value] = Place(str(path), key.start_mark.line + 1)
+        if key.value not in ("cues", "responses") or not isinstance(value, yaml.SequenceNode):
+            continue
+        seen: dict[str, int] = {}
+        for item in value.value:
+            if not isinstance(item, yaml.MappingNode):
+                continue
+            fields = {k.value: (k, v) for k, v in item.value if isinstance(k, yaml.ScalarNode)}
+            if "id" not in fields:
+                continue
+            item_id = str(fields["id"][1].value)
+            line = item.start_mark.line + 1
+            if item_id in seen:
+                findings.append(
+                    Finding(
+                        "error",
+                        str(path),
+                        line,
+                        f"{key.value}[id={item_id}]",
+                        f"duplicate id: also on line {seen[item_id]} of this file; "
+                        "rename one (an overlay changes an id from an earlier file)",
+                    )
+                )
+            seen.setdefault(item_id, line)
+            sources.items[(key.value, item_id)] = Place(str(path), line)
+            for name, (name_node, _) in fields.items():
+                place = Place(str(path), name_node.start_mark.line + 1)
+                sources.fields[(key.value, item_id, name)] = place
+
+
+def _overlay_without_base(first: Path, data: dict) -> Finding | None:
+    """A first file that changes items without defining them, or that defines no cues at
+    all, is a team overlay given without its base."""
+    data = data if isinstance(data, dict) else {}
+    field, why = "", ""
+    if not data.get("cues"):
+        field, why = "cues", "it defines no cues"
+    for section, required in REQUIRED.items():
+        items = data.get(section)
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and "id" in item and any(f not in item for f in required):
+                field, why = f"{section}[id={item['id']}]", "it changes items it does not define"
+                break
+    if not why:
+        return None
+    return Finding(
+        "error",
+        str(first),
+        1,
+        field,
+        f"this looks like a team overlay ({why}): pass the base phrasebook first, e.g. "
+        f"`deescalate phrasebook check phrasebook/default.yaml {first}`",
+    )
+
+
+def _schema_finding(problem: dict) -> Finding:
+    return Finding("error", problem["file"], problem["line"], problem["field"], problem["message"])
+
+
+def _unparsed(exc: PhrasebookError) -> dict:
+    match = re.match(r"^(.*?):(\d+): (.*)$", str(exc))
+    if match:
+        return {"file": match[1], "line": int(match[2]), "field": "", "message": match[3]}
+    return {"file": "?", "line": 1, "field": "", "message": str(exc)}
+
+
+# --- checks on the merged phrasebook ---------------------------------------------------
+
+
+def _cues(book: Phrasebook, speaker: str | None = None, active: bool = True) -> list:
+    cues = book.active_cues() if active else list(book.cues)
+    return [c for c in cues if speaker is None or getattr(c, "speaker", "customer") == speaker]
+
+
+def _known_names(book: Phrasebook) -> set[str]:
+    names = {c.id for c in book.cues} | set(LEVELS)
+    return names | DETECTOR_CUES | AGENT_DETECTOR_CUES | SCORE_ONLY
+
+
+def _when_references(book: Phrasebook, sources: SourceMap) -> list[Finding]:
+    active = {c.id for c in _cues(book)}
+    disabled = {c.id for c in book.cues} - active
+    known = _known_names(book)
+    findings = []
+    for response in book.active_responses():
+        place = sources.field("responses", response.id, "when")
+        field = f"responses[id={response.id}].when"
+        for ref in getattr(response, "when", []) or []:
+            if ref in known and ref not in disabled:
+                continue
+            if ref in disabled:
+                message = f"`{ref}` is a disabled cue, so it never matches"
+                findings.append(Finding("warning", place.file, place.line, field, message))
+                continue
+            close = difflib.get_close_matches(ref, sorted(known), n=1)
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            message = f"`{ref}` is not a cue or a level{hint}, so it never matches"
+            findings.append(Finding("error", place.file, place.line, field, message))
+    return findings
+
+
+def _phrase_pattern(phrases: Sequence[str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(p.lower()) for p in phrases)
+    return re.compile(rf"(?<![\w'])(?:{alternatives})(?![\w'])")
+
+
+def _shadowing(book: Phrasebook, sources: SourceMap) -> list[Finding]:
+    """A phrase of one cue that another cue's phrase also matches counts twice, every time."""
+    findings = []
+    cues = _cues(book)
+    for cue in cues:
+        for other in cues:
+            if other is cue or getattr(other, "speaker", "") != getattr(cue, "speaker", ""):
+                continue
+            pattern = _phrase_pattern(getattr(other, "phrases", []))
+            for phrase in getattr(cue, "phrases", []):
+                found = pattern.search(phrase.lower())
+                if not found:
+                    continue
+                same = found.group(0) == phrase.lower()
+                if same and cues.index(other) < cues.index(cue):
+                    continue  # reported once, on the first of the two
+                place = sources.field("cues", cue.id, "phrases")
+                what = (
+                    f'"{phrase}" is also a phrase of cue `{other.id}`'
+                    if same
+                    else f'"{phrase}" also matches cue `{other.id}` ("{found.group(0)}")'
+                )
+                message = f"{what}: both count every time it is heard; keep it in one cue"
+                findings.append(
+                    Finding(
+                        "warning", place.file, place.line, f"cues[id={cue.id}].phrases", message
+                    )
+                )
+    return findings
+
+
+def _reachable(book: Phrasebook) -> dict[str, set[str]]:
+    """For each category, the `when:` names the advisor can ask it for (see advisor.py)."""
+    customer = {c.id for c in _cues(book, "customer")}
+    agent = {c.id for c in _cues(book, "agent")} | AGENT_DETECTOR_CUES
+    unsafe = {c.id for c in _cues(book, "customer") if getattr(c, "unsafe", False)}
+    soft = (customer | DETECTOR_CUES | {"tense", "heated", "unsafe"}) - ABUSE
+    return {
+        **dict.fromkeys(SOFT_CATEGORIES, soft),
+        "escalate": unsafe | {"unsafe", "heated"} | ({SUPERVISOR_DEMAND} & customer),
+        "coaching": agent,
+        "handover": {SUPERVISOR_DEMAND} & customer,
+    }
+
+
+def _never_fire(book: Phrasebook, sources: SourceMap) -> list[Finding]:
+    findings = []
+    reachable = _reachable(book)
+    known = _known_names(book)
+    has_abuse = bool(ABUSE & {c.id for c in _cues(book, "customer")})
+    steps: dict[int, str] = {}
+    for response in book.active_responses():
+        category = getattr(response, "category", "")
+        when = set(getattr(response, "when", []) or [])
+        field = f"responses[id={response.id}]"
+        reason = None
+        if category == "boundary":
+            step = getattr(response, "step", None)
+            if not step:
+                reason = "a boundary response needs `step:` (which repeat of abuse it answers)"
+            elif step in steps:
+                reason = f"step {step} is also `{steps[step]}`; each step needs its own number"
+            elif not has_abuse:
+                reason = "there is no active `insult` or `profanity` cue to trigger boundaries"
+            steps.setdefault(step or 0, response.id)
+        elif when - known:
+            continue  # an unknown name: reported as an error already
+        elif category in reachable and not when & reachable[category]:
+            reason = _unreachable_reason(category, when)
+        if reason:
+            place = sources.field("responses", response.id, "when")
+            message = f"can never fire: {reason}"
+            findings.append(Finding("warning", place.file, place.line, field, message))
+    return findings
+
+
+def _unreachable_reason(category: str, when: set[str]) -> str:
+    if not when:
+        return "`when:` is empty"
+    if category == "coaching":
+        return "coaching answers only agent cues; `when:` names none that is active"
+    if category == "escalate":
+        return "escalate answers only unsafe cues, `unsafe`, `heated` or `supervisor_demand`"
+    if category == "handover":
+        return "handover answers only a repeated `supervisor_demand` from the customer"
+    if when <= {"calm"}:
+        return "nothing is suggested while the call is calm"
+    return f"none of {', '.join(sorted(when))} is an active customer cue or a tense level"
+
+
+def _empty_categories(book: Phrasebook, sources: SourceMap) -> list[Finding]:
+    used = {getattr(r, "category", "") for r in book.active_responses()}
+    place = sources.top.get("responses") or Place("?", 1)
+    return [
+        Finding("warning", place.file, place.line, "responses", f"no responses in `{c}`")
+        for c in CATEGORIES
+        if c not in used
+    ]
+
+
+def _long_phrases(book: Phrasebook, sources: SourceMap) -> list[Finding]:
+    findings = []
+    for response in book.active_responses():
+        text = getattr(response, "text", "") or ""
+        if _words(text) > GLANCE_WORDS:
+            place = sources.field("responses", response.id, "text")
+            findings.append(_too_long(place, f"responses[id={response.id}].text", text))
+    place = sources.top.get("escalate_steps") or Place("?", 1)
+    for index, step in enumerate(getattr(book, "escalate_steps", []) or []):
+        if _words(step) > GLANCE_WORDS:
+            findings.append(_too_long(place, f"escalate_steps[{index}]", step))
+    return findings
+
+
+def _too_long(place: Place, field: str, text: str) -> Finding:
+    message = (
+        f"{_words(text)} words take more than a glance to read; keep it to {GLANCE_WORDS} or fewer"
+    )
+    return Finding("warning", place.file, place.line, field, message)
+
+
+def _words(text: str) -> int:
+    return len(re.findall(r"[\w']+", text))

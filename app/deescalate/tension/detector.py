@@ -1,0 +1,462 @@
+"""Fusion: voice, words and conversation into one score (0-100), a level and its reasons.
+
+Everything is driven by call time (`t` of the events), so a replay and a live call agree.
+Evidence is a list of hits whose points fade with a 20 s half-life; the customer's voice
+adds points while it is louder, higher, faster or more effortful than the same caller's
+own baseline. The baseline starts from a population prior, so a caller angry from the first
+words is judged against ordinary speech rather than against their own anger, and adapts to
+the caller (median and MAD of calm stretches) as the call goes on. Levels move with
+hysteresis; a threat of violence is `unsafe` at once and stays so for a while, but only
+when open recognition finalised it with confident words.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from deescalate.core.events import Event, Reason, TensionEvent, TranscriptEvent, VoiceEvent
+from deescalate.speech.base import Word
+from deescalate.tension.cues import Cue, CueSource
+from deescalate.tension.words import CueMatch, WordCues
+
+TICK = 0.5
+HALF_LIFE = 20.0
+FORGET_AFTER = 10 * HALF_LIFE
+"""Seconds after which a hit has faded to nothing (a thousandth) and is dropped."""
+REMEMBERED_LINES = 50
+"""Earlier customer utterances compared for repetition."""
+HIT_MARGIN = 0.3
+"""A cue heard again in overlapping words (the final, then the spotter) is one hit;
+seconds of slack on the overlap."""
+UNSAFE_HOLD = 45.0
+CONFIDENT_WORD = 0.7
+"""Word confidence (0-1) every word of a threat needs before the call is made unsafe."""
+SPOTTED_SHARE = 0.5
+"""A cue only the keyword spotter heard counts for this share of its points."""
+ENTER = {"tense": 25.0, "heated": 60.0}
+LEAVE = {"tense": 20.0, "heated": 45.0}
+LEVELS = ("calm", "tense", "heated", "unsafe")
+
+VOICE_MAX_POINTS = 35.0
+PRIOR_MAX_POINTS = 15.0
+"""Raised-voice points while the baseline is still mostly the population prior: a
+stranger's loud voice is weaker evidence than a known caller's raised one."""
+REPEAT_SIMILARITY = 0.5
+OVERTALK_POINTS = 6.0
+OVERTALK_MIN_SECONDS = 1.5
+"""A customer run shorter than this over the agent is a backchannel ("mm", "yeah")."""
+OVERTALK_EVERY = 10.0
+VENT_SECONDS = 20.0
+VENT_POINTS = 8.0
+WORDS_RECENT = 10.0
+"""Overtalk and venting need customer words within this many seconds: voice with no words
+on the customer's channel is echo or noise."""
+FAST_SPEECH_POINTS = 6.0
+
+
+@dataclass(frozen=True)
+class Hit:
+    t: float
+    cue: str
+    points: float
+    words: str
+    speaker: str
+    unsafe: bool = False
+    start: float = 0.0
+    end: float = 0.0
+    spotted: bool = False
+    """Only the keyword spotter heard it: possibly heard, never quoted."""
+
+
+# Population prior: (centre, spread) of each feature in ordinary speech, and two logistic
+# regressions over deviations from the baseline (in spreads): one tells angry from calm
+# speech (arousal), the other angry from happy (anger, not joy). Both fitted on RAVDESS by
+# tests/bench/fit_voice.py, which prints these numbers. Loudness is at the capture level
+# before gain control; pitch in semitones above 100 Hz; c0-c6 mel-cepstral coefficients.
+PRIOR = {
+    "loudness": (-26.0, 6.0),  # not fitted: RAVDESS was recorded far quieter than a headset
+    "pitch": (11.157, 6.184),
+    "spread": (1.16, 0.86),
+    "alpha": (-13.64, 4.344),
+    "hnr": (5.88, 2.431),
+    "centroid": (0.444, 0.11),
+    "swing": (2.77, 1.601),
+    "c0": (-114.3, 31.135),
+    "c1": (41.66, 12.083),
+    "c2": (2.99, 9.014),
+    "c3": (6.41, 11.742),
+    "c4": (-5.23, 7.22),
+    "c5": (-3.54, 6.375),
+    "c6": (-4.97, 5.486),
+    "flux": (1.35, 0.391),
+}
+AROUSAL_WEIGHTS = {
+    "loudness": 0.576,
+    "swing": 1.168,
+    "alpha": -1.869,
+    "centroid": 1.486,
+    "hnr": -1.392,
+    "c0": 0.543,
+    "flux": 0.111,
+}
+AROUSAL_BIAS = -3.271
+ANGER_WEIGHTS = {
+    "c0": 0.504,
+    "c1": -0.485,
+    "c2": 1.147,
+    "c3": -0.17,
+    "c4": -1.019,
+    "c5": 0.627,
+    "c6": 1.316,
+}
+ANGER_BIAS = -1.157
+ANGER_SHARE = 0.3
+"""Weight of the anger-not-joy model against the arousal model: p = arousal x anger^share."""
+VOICE_FLOOR = 0.5
+"""Combined probability below which the voice adds nothing."""
+PRIOR_WEIGHT = 8
+"""The prior counts as this many observed windows."""
+MIN_SPREAD = {name: max(0.05, spread / 4) for name, (_, spread) in PRIOR.items()}
+BASELINE_WINDOWS = 120
+
+
+def window_features(voice: VoiceEvent) -> dict[str, float]:
+    features = {
+        "loudness": voice.loudness_db,
+        "pitch": 12 * math.log2(max(voice.pitch_hz, 1.0) / 100.0),
+        "spread": voice.pitch_spread,
+        "alpha": voice.alpha_ratio,
+        "hnr": voice.hnr_db,
+        "centroid": voice.centroid_khz,
+        "swing": voice.loudness_swing,
+        "flux": voice.flux,
+    }
+    for i in range(7):  # without a cepstrum (older events), the prior's centre: no evidence
+        name = f"c{i}"
+        features[name] = voice.cepstrum[i] if len(voice.cepstrum) > i else PRIOR[name][0]
+    return features
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
+
+
+@dataclass
+class Baseline:
+    """A speaker's normal voice: the population prior, moved towards the median and MAD of
+    the windows learnt from this caller while the call was calm."""
+
+    seen: deque = field(default_factory=lambda: deque(maxlen=BASELINE_WINDOWS))
+    _cache: dict | None = None
+
+    def learn(self, voice: VoiceEvent) -> None:
+        self.seen.append(window_features(voice))
+        self._cache = None
+
+    @property
+    def count(self) -> int:
+        return len(self.seen)
+
+    @property
+    def prior_share(self) -> float:
+        return PRIOR_WEIGHT / (PRIOR_WEIGHT + self.count)
+
+    def centre_and_spread(self) -> dict[str, tuple[float, float]]:
+        if self._cache is None:
+            share = self.prior_share
+            self._cache = {}
+            for name, (centre, spread) in PRIOR.items():
+                if self.seen:
+                    values = np.array([w[name] for w in self.seen])
+                    median = float(np.median(values))
+                    mad = 1.4826 * float(np.median(np.abs(values - median)))
+                    centre = share * centre + (1 - share) * median
+                    spread = share * spread + (1 - share) * max(mad, MIN_SPREAD[name])
+                self._cache[name] = (centre, spread)
+        return self._cache
+
+    def deviations(self, voice: VoiceEvent) -> dict[str, float]:
+        """How far this window is above the baseline, in spreads, per feature."""
+        stats = self.centre_and_spread()
+        values = window_features(voice)
+        return {name: (values[name] - c) / s for name, (c, s) in stats.items()}
+
+    def anger(self, voice: VoiceEvent) -> float:
+        """How angry (not merely aroused) this window sounds against the baseline, 0-1."""
+        d = self.deviations(voice)
+        aroused = AROUSAL_BIAS + sum(w * d[n] for n, w in AROUSAL_WEIGHTS.items())
+        angry = ANGER_BIAS + sum(w * d[n] for n, w in ANGER_WEIGHTS.items())
+        return _sigmoid(aroused) * _sigmoid(angry) ** ANGER_SHARE
+
+    def arousal(self, voice: VoiceEvent) -> float:
+        """Points for this window: sounding angry against this caller's usual voice."""
+        points = VOICE_MAX_POINTS * max(0.0, self.anger(voice) - VOICE_FLOOR) / (1 - VOICE_FLOOR)
+        cap = self.prior_share * PRIOR_MAX_POINTS + (1 - self.prior_share) * VOICE_MAX_POINTS
+        return min(cap, points)
+
+
+@dataclass
+class Assessment:
+    t: float
+    score: float
+    level: str
+    reasons: tuple[Reason, ...]
+    new_hits: list[Hit] = field(default_factory=list)
+
+
+@dataclass
+class _Talk:
+    """Who is talking, half second by half second, for overtalk and venting."""
+
+    agent_run: float = 0.0
+    customer_run: float = 0.0
+    customer_started_over_agent: bool = False
+    counted_run: bool = False
+    last_overtalk: float = -math.inf
+    vent_run: float = 0.0
+    vented_at: float = -math.inf
+
+
+class TensionDetector:
+    def __init__(self, cues: CueSource) -> None:
+        self.words = WordCues(cues)
+        self.hits: list[Hit] = []
+        self.level = "calm"
+        self._baselines: dict[str, Baseline] = {}
+        self._voice_points = 0.0
+        self._talk = _Talk()
+        self._customer_words_at = -math.inf
+        self._rates: deque[float] = deque(maxlen=30)
+        self._customer_lines: list[set[str]] = []
+        self._unsafe_until = -math.inf
+        self._next_tick = TICK
+        self._pending: list[Hit] = []
+
+    # --- input -------------------------------------------------------------------------
+
+    def feed(self, event: Event) -> list[Assessment]:
+        """Takes any pipeline event; returns an assessment per half second of call time passed."""
+        out = self.advance(event.t)
+        if isinstance(event, TranscriptEvent):
+            self._words(event)
+        elif isinstance(event, VoiceEvent):
+            self._voice(event)
+        return out
+
+    def advance(self, t: float) -> list[Assessment]:
+        out = []
+        while self._next_tick <= t + 1e-9:
+            out.append(self._assess(self._next_tick))
+            self._next_tick += TICK
+        return out
+
+    def _words(self, event: TranscriptEvent) -> None:
+        if event.speaker == "customer" and event.text.strip():
+            self._customer_words_at = event.t
+        # Partial results are revised as the speaker goes on; only finals (and the
+        # spotter's hits, which are final by nature) give evidence.
+        if not event.final:
+            return
+        matches = self.words.match(event.text, event.speaker)
+        for match in matches:
+            self._hit(event, match)
+        if event.spotted:
+            return
+        if event.speaker == "customer":
+            negative = self._text_model(event)
+            complaint = negative or any(m.cue.weight > 0 for m in matches)
+            self._repetition(event, complaint)
+            self._speaking_rate(event)
+        elif event.text.strip().lower() == "no":
+            self._add(Hit(event.t, "agent_flat_no", 0.0, "no", "agent"))
+
+    def _text_model(self, event: TranscriptEvent) -> bool:
+        """Adds the text model's evidence; whether it found the words negative."""
+        points = self.words.negativity(event.text)
+        if points:
+            shown = self.words.strongest_words(self.words.text_score(event.text))
+            self._add(Hit(event.t, "negative_words", points, shown, event.speaker))
+        return points > 0
+
+    def _hit(self, event: TranscriptEvent, match: CueMatch) -> None:
+        cue = match.cue
+        for i, old in enumerate(self.hits):
+            same = old.cue == cue.id and old.speaker == event.speaker
+            if same and old.start - HIT_MARGIN <= event.end and event.start <= old.end + HIT_MARGIN:
+                if old.spotted and not event.spotted:  # open recognition confirms the guess
+                    confirmed = replace(old, points=cue.weight, words=match.words, spotted=False)
+                    self.hits[i] = confirmed
+                    self._pending.append(replace(confirmed, t=max(old.t, event.t), points=0.0))
+                return
+        points = cue.weight * (SPOTTED_SHARE if event.spotted else 1.0)
+        unsafe = _is_unsafe(cue, event, match)
+        if cue.unsafe and not unsafe:
+            points = min(points, 15.0)  # an unconfirmed threat: worth attention, not alarm
+        hit = Hit(
+            event.t,
+            cue.id,
+            points,
+            match.words,
+            event.speaker,
+            unsafe,
+            event.start,
+            event.end,
+            spotted=event.spotted,
+        )
+        self._add(hit)
+
+    def _add(self, hit: Hit) -> None:
+        self.hits.append(hit)
+        self._pending.append(hit)
+        if hit.unsafe:
+            self._unsafe_until = hit.t + UNSAFE_HOLD
+
+    def _repetition(self, event: TranscriptEvent, complaint: bool) -> None:
+        """A complaint said again (a plain request or thanks said twice is no complaint)."""
+        words = set(event.text.lower().split())
+        if len(words) < 4:
+            return
+        for earlier in self._customer_lines if complaint else ():
+            overlap = len(words & earlier) / len(words | earlier)
+            if overlap >= REPEAT_SIMILARITY:
+                self._add(Hit(event.t, "repeated_complaint", 12.0, event.text, "customer"))
+                break
+        self._customer_lines = [*self._customer_lines[-(REMEMBERED_LINES - 1) :], words]
+
+    def _speaking_rate(self, event: TranscriptEvent) -> None:
+        """Words per second of a final with word times, against the caller's usual rate."""
+        words = event.words
+        if len(words) < 4 or words[-1].end - words[0].start <= 0.5:
+            return
+        rate = len(words) / (words[-1].end - words[0].start)
+        usual = float(np.median([3.0, 3.0, 3.0, *self._rates]))  # prior: three words a second
+        self._rates.append(rate)
+        if rate > 1.35 * usual:
+            self._add(Hit(event.t, "fast_speech", FAST_SPEECH_POINTS, "", "customer"))
+
+    def _voice(self, voice: VoiceEvent) -> None:
+        speaking = voice.voiced >= 0.3
+        if voice.speaker == "agent":
+            self._talk.agent_run = self._talk.agent_run + TICK if speaking else 0.0
+            return
+        if voice.speaker != "customer":
+            return
+        baseline = self._baselines.setdefault(voice.speaker, Baseline())
+        points = 0.0
+        if speaking and voice.pitch_hz > 0:
+            points = baseline.arousal(voice)
+            if self.level == "calm":  # a raised voice with calm words is this caller's normal
+                baseline.learn(voice)
+        # Smooth over about two seconds: one loud syllable is not a raised voice.
+        self._voice_points += (points - self._voice_points) * 0.25
+        self._overtalk(voice, speaking)
+        self._venting(voice)
+
+    def _overtalk(self, voice: VoiceEvent, speaking: bool) -> None:
+        """The customer starting to speak over the agent and keeping on: not a backchannel
+        (short), not echo (starts with the agent, or carries no words)."""
+        talk = self._talk
+        if not speaking:
+            talk.customer_run, talk.counted_run = 0.0, False
+            return
+        if talk.customer_run == 0.0:
+            talk.customer_started_over_agent = talk.agent_run >= 2 * TICK
+        talk.customer_run += TICK
+        over = talk.customer_started_over_agent and talk.agent_run > 0
+        long_enough = talk.customer_run >= OVERTALK_MIN_SECONDS
+        worded = voice.t - self._customer_words_at <= WORDS_RECENT
+        recent = voice.t - talk.last_overtalk < OVERTALK_EVERY
+        if over and long_enough and worded and not talk.counted_run and not recent:
+            talk.counted_run, talk.last_overtalk = True, voice.t
+            self._add(Hit(voice.t, "overtalk", OVERTALK_POINTS, "", "customer"))
+
+    def _venting(self, voice: VoiceEvent) -> None:
+        """A long stretch of the customer talking, counted when they pause: the moment to
+        acknowledge what they said."""
+        talk = self._talk
+        if voice.voiced > 0.2:
+            talk.vent_run += TICK
+            return
+        vented = talk.vent_run >= VENT_SECONDS
+        talk.vent_run = 0.0
+        worded = voice.t - self._customer_words_at <= WORDS_RECENT
+        if vented and worded and voice.t - talk.vented_at > VENT_SECONDS:
+            talk.vented_at = voice.t
+            self._add(Hit(voice.t, "long_venting", VENT_POINTS, "", "customer"))
+
+    # --- output ------------------------------------------------------------------------
+
+    def _assess(self, t: float) -> Assessment:
+        # Forget evidence that has faded away, so a long call costs the same per tick.
+        if self.hits and t - self.hits[0].t > FORGET_AFTER:
+            self.hits = [h for h in self.hits if t - h.t <= FORGET_AFTER]
+        contributions: dict[str, list] = {}
+        for hit in self.hits:
+            if hit.speaker != "customer" or hit.points <= 0 or hit.t > t:
+                continue
+            points = hit.points * 0.5 ** ((t - hit.t) / HALF_LIFE)
+            if points < 0.5:
+                continue
+            entry = contributions.setdefault(hit.cue, [0.0, "", ""])
+            entry[0] += points
+            if hit.spotted:
+                entry[2] = entry[2] or hit.words
+            else:
+                entry[1] = hit.words or entry[1]
+        if self._voice_points >= 1.0:
+            contributions["raised_voice"] = [self._voice_points, "", ""]
+        score = min(100.0, sum(entry[0] for entry in contributions.values()))
+        self.level = self._next_level(score, t)
+        reasons = tuple(
+            Reason(cue, round(points, 1), words, "" if words else possibly)
+            for cue, (points, words, possibly) in sorted(
+                contributions.items(), key=lambda kv: -kv[1][0]
+            )
+        )
+        new_hits, self._pending = (
+            [h for h in self._pending if h.t <= t],
+            [h for h in self._pending if h.t > t],
+        )
+        return Assessment(t, round(score, 1), self.level, reasons, new_hits)
+
+    def _next_level(self, score: float, t: float) -> str:
+        if t <= self._unsafe_until:
+            return "unsafe"
+        level = "calm" if self.level == "unsafe" else self.level
+        if level == "calm" and score >= ENTER["tense"]:
+            level = "tense"
+        if level == "tense" and score >= ENTER["heated"]:
+            level = "heated"
+        if level == "heated" and score < LEAVE["heated"]:
+            level = "tense"
+        if level == "tense" and score < LEAVE["tense"]:
+            level = "calm"
+        return level
+
+
+def _is_unsafe(cue: Cue, event: TranscriptEvent, match: CueMatch) -> bool:
+    """A threat makes the call unsafe only from the customer, in a final result of open
+    recognition (never the spotter alone), with every word of it confidently recognised."""
+    if not (cue.unsafe and event.speaker == "customer" and event.final and not event.spotted):
+        return False
+    return _confident(event.words, match.words)
+
+
+def _confident(words: tuple[Word, ...], phrase: str) -> bool:
+    """Typed transcripts carry no word list and count as certain."""
+    if not words:
+        return True
+    wanted = phrase.split()
+    texts = [w.text.lower() for w in words]
+    for i in range(len(texts) - len(wanted) + 1):
+        if texts[i : i + len(wanted)] == wanted:
+            return min(w.conf for w in words[i : i + len(wanted)]) >= CONFIDENT_WORD
+    return False
+
+
+def tension_event(assessment: Assessment) -> TensionEvent:
+    return TensionEvent(assessment.t, assessment.score, assessment.level, assessment.reasons)

@@ -1,0 +1,127 @@
+"""Word cues: the phrasebook's trigger phrases read in context, plus the trained text model.
+
+The phrases give the reasons the agent sees and must be exact: a negation cancels a phrase
+only inside its own clause ("I'm not angry, I'm furious" is furious), never a threat ("don't
+make me hurt you" is a threat), and not in a question ("isn't that ridiculous"). A few set
+expressions are not what their words say ("never mind"). The text model adds evidence from
+all the words, including ones no phrase lists.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from deescalate.tension.cues import Cue, CueSource
+from deescalate.tension.text_model import TextModel, TextScore
+
+NEGATORS = {
+    "not", "never", "no", "don't", "dont", "didn't", "isn't", "wasn't", "ain't", "won't",
+    "can't", "cannot", "aren't", "doesn't", "wouldn't", "haven't", "hasn't", "weren't", "nobody",
+}  # fmt: skip
+NEGATION_REACH = 3
+"""Words after a negation that it can reach within its clause: "I'm not really angry"."""
+CLAUSE_BREAK = re.compile(r"[,.;:!?]|\b(?:but|and|so|because|cause|though|although|or)\b")
+CLAUSE_STARTERS = {"i'm", "i", "im", "you", "you're", "we", "they", "he", "she", "it's", "this"}
+"""A subject opens a new clause even without punctuation, as a recogniser writes it:
+"i'm not angry i'm furious", "no you idiot"."""
+QUESTION_SUBJECTS = {"that", "this", "it", "you", "he", "she", "they", "we"}
+"""A negative auxiliary right before a subject makes a question, not a denial:
+"isn't that ridiculous", "aren't you useless"."""
+SET_EXPRESSIONS = re.compile(
+    r"\b(?:never mind|nevermind|no worries|no problem|not a problem|no trouble|"
+    r"never been better|every time i've been happy)\b"
+)
+"""Phrases whose words would match a cue but that mean nothing of the kind."""
+SINCERE_THANKS = re.compile(
+    r"\b(?:thank you|thanks)\b(?! for nothing)(?! a lot for nothing)|"
+    r"\b(?:that (?:fixed|solved|sorted|worked)|works now|that's (?:fixed|sorted))\b"
+)
+IRONY_CUES = {"sarcasm"}
+"""Cues that read as irony only when the same words don't also sincerely thank or confirm."""
+
+MODEL_FLOOR = 0.65
+"""Text model probability below which the words add no points (calm service talk sits
+below it; set from the calm-dialogue benchmark)."""
+MODEL_POINTS = 25.0
+"""Points for a text the model is certain of; scaled linearly from the floor."""
+MODEL_FULL_WORDS = 8
+"""Utterances shorter than this many words get a share of the points: three words say
+little about how the caller feels, and the model is most sure of exactly those."""
+NOT_SHOWN = {"i", "me", "my", "you", "your", "the", "a", "an", "is", "it", "this", "that", "to"}
+
+
+@dataclass(frozen=True)
+class CueMatch:
+    cue: Cue
+    words: str
+    start: int = 0
+    """Character offsets of the matched words in the (lower-cased) utterance."""
+    end: int = 0
+
+
+class WordCues:
+    def __init__(self, cues: CueSource, model: TextModel | None = None) -> None:
+        self._cues = [(cue, cue.pattern()) for cue in cues.active_cues()]
+        self._model = model or TextModel()
+
+    def match(self, text: str, speaker: str) -> list[CueMatch]:
+        text = SET_EXPRESSIONS.sub(lambda m: "_" * len(m.group(0)), text.lower())
+        thanked = bool(SINCERE_THANKS.search(text))
+        matches = []
+        for cue, pattern in self._cues:
+            if cue.speaker != speaker or (thanked and cue.id in IRONY_CUES):
+                continue
+            for found in pattern.finditer(text):
+                if cue.unsafe or not negated(text, found.start()):
+                    matches.append(CueMatch(cue, found.group(0), found.start(), found.end()))
+                    break
+        return matches
+
+    def text_score(self, text: str) -> TextScore:
+        """The model's reading of the words, leaving out cue phrases that are negated: the
+        model alone would read "I'm not angry" as angry."""
+        lowered = text.lower()
+        spans = []
+        for cue, pattern in self._cues:
+            if cue.unsafe:
+                continue
+            spans += [m.span() for m in pattern.finditer(lowered) if negated(lowered, m.start())]
+        for start, end in sorted(spans, reverse=True):
+            lowered = lowered[:start] + " " + lowered[end:]
+        return self._model.score(lowered)
+
+    def negativity(self, text: str) -> float:
+        """Points the text model gives these words (0 for ordinary talk)."""
+        share = min(1.0, len(text.split()) / MODEL_FULL_WORDS)
+        return round(share * points_for(self.text_score(text).probability), 1)
+
+    def strongest_words(self, score: TextScore) -> str:
+        return ", ".join(w for w in score.strongest if w not in NOT_SHOWN)
+
+
+def points_for(probability: float) -> float:
+    if probability <= MODEL_FLOOR:
+        return 0.0
+    return round(MODEL_POINTS * (probability - MODEL_FLOOR) / (1 - MODEL_FLOOR), 1)
+
+
+def negated(text: str, start: int) -> bool:
+    """Whether a negation in the same clause, a few words back, applies to the text at `start`."""
+    clause = CLAUSE_BREAK.split(text[:start])[-1]
+    words = re.findall(r"[\w']+", clause)
+    for i in range(len(words) - 1, -1, -1):
+        if words[i] in CLAUSE_STARTERS and i > 0:
+            words = words[i:]
+            break
+    words = words[-(NEGATION_REACH + 1) :]
+    for i, word in enumerate(words):
+        if word not in NEGATORS:
+            continue
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if word.endswith("n't") and following in QUESTION_SUBJECTS:
+            continue
+        if word == "no" and following in CLAUSE_STARTERS:
+            continue
+        return True
+    return False

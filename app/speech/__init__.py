@@ -1,5 +1,0 @@
-"""Speech-to-text: a small recogniser interface with Vosk and PocketSphinx engines."""
-
-from app.speech.base import Recognition, Recognizer, SpeechError, Word
-
-__all__ = ["Recognition", "Recognizer", "SpeechError", "Word"]
