@@ -1,11 +1,6 @@
-"""Deescalate: a real-time de-escalation assistant for call-center agents."""
+"""Deescalate: a real-time de-escalation assistant for call-center agents.
 
-from importlib import metadata
-
-
-def app_version() -> str:
-    """The installed package's version (pyproject.toml is the one place it is set)."""
-    try:
-        return metadata.version("deescalate")
-    except metadata.PackageNotFoundError:
-        return "unknown (not installed: run `pip install .`)"
+The folders are the stages of the flow, lowest first: core (shared types and facts),
+config, audio, speech, tension, advice, call, records and alerts, session, supervisor
+tools and ui; `bootstrap` assembles the app for every entry point and `cli` dispatches.
+"""

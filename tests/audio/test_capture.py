@@ -11,9 +11,9 @@ import pytest
 
 from deescalate.audio.capture import DeviceSource
 from deescalate.audio.devices import find_input, list_inputs
-from deescalate.audio.feed import Speaker
 from deescalate.call.pipeline import Pipeline
 from deescalate.core.events import StatusEvent
+from deescalate.core.facts import Speaker
 from deescalate.speech.sphinx_engine import SphinxRecognizer
 from tests.audio.conftest import CLEAR_VOICE, SUPERVISOR_DEMAND, play_and_recognise
 

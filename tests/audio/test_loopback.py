@@ -2,9 +2,9 @@
 
 import pytest
 
-from deescalate.audio.feed import Speaker
 from deescalate.audio.loopback import LoopbackSource, loopback_names
 from deescalate.call.pipeline import Pipeline
+from deescalate.core.facts import Speaker
 from deescalate.speech.sphinx_engine import SphinxRecognizer
 from tests.audio.conftest import CLEAR_VOICE, SUPERVISOR_DEMAND, play_and_recognise
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from deescalate.advice.phrasebook import load_phrasebook
-from deescalate.core.events import TranscriptEvent, VoiceEvent
-from deescalate.speech.base import Word
+from deescalate.core.events import TranscriptEvent, VoiceEvent, Word
 from deescalate.tension.detector import Assessment, TensionDetector
 
 

@@ -3,7 +3,8 @@ import threading
 import numpy as np
 import pytest
 
-from deescalate.audio.feed import FeedClosed, Speaker, SpeakerFeed
+from deescalate.audio.feed import FeedClosed, SpeakerFeed
+from deescalate.core.facts import Speaker
 
 
 def blocks(n: int, size: int = 1600) -> list[np.ndarray]:

@@ -1,6 +1,6 @@
-from deescalate.audio.feed import Speaker
 from deescalate.call.pipeline import EventMerger
 from deescalate.core.events import TranscriptEvent
+from deescalate.core.facts import Speaker
 
 
 def said(t: float, speaker: Speaker) -> TranscriptEvent:

@@ -21,8 +21,9 @@ the call is already tense, and is never quoted.
 
 from __future__ import annotations
 
-from deescalate.advice.phrasebook import LEVELS, Phrasebook, Response
+from deescalate.advice.phrasebook import Phrasebook, Response
 from deescalate.core.events import EscalateEvent, Event, SuggestionEvent
+from deescalate.core.facts import LEVELS, RANK
 from deescalate.tension.detector import Assessment, Hit
 
 CATEGORY_COOLDOWN = 25.0
@@ -39,10 +40,10 @@ SAME_OUTBURST = 2.0
 agent could say it: the same outburst, not a reason for the next step."""
 HEATED_ESCALATE_AFTER = 40.0
 ABUSE = {"insult", "profanity"}
+SUPERVISOR_DEMAND = "supervisor_demand"
 SOFT_CATEGORIES = ("listening", "calming", "positive_language", "next_steps")
 LISTENING_MOMENTS = {"repetition", "repeated_complaint", "long_venting"}
 """Cues that are the moment for listening and apology, whatever the level."""
-RANK = {"calm": 0, "tense": 1, "heated": 2, "unsafe": 3}
 
 
 class Advisor:
@@ -105,7 +106,7 @@ class Advisor:
             return self._escalate(a.t, reason, [hit.cue, "unsafe"], "threat", outranks=True)
         if self.escalated:
             return []
-        if hit.cue == "supervisor_demand" and not hit.spotted:
+        if hit.cue == SUPERVISOR_DEMAND and not hit.spotted:
             self._acted.add(key)
             self._supervisor_demands += 1
             if self._supervisor_demands >= 2:
@@ -220,7 +221,7 @@ class Advisor:
 def _priority(hit: Hit) -> int:
     if hit.unsafe:
         return 0
-    if hit.cue == "supervisor_demand":
+    if hit.cue == SUPERVISOR_DEMAND:
         return 1
     if hit.cue in ABUSE:
         return 2

@@ -30,7 +30,6 @@ Category = Literal[
     "coaching",
 ]
 CATEGORIES: tuple[str, ...] = get_args(Category)
-LEVELS = ("calm", "tense", "heated", "unsafe")
 MAX_TEXT = 90
 """Characters: a suggestion must be readable at a glance."""
 

@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 TIMEOUT = 10.0
-LEVEL_COLOURS = {"calm": "009E73", "tense": "E69F00", "heated": "D55E00", "unsafe": "CC0000"}
 
 
 def check_url(url: str) -> str:

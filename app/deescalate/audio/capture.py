@@ -15,9 +15,10 @@ import time
 import numpy as np
 
 from deescalate.audio.devices import InputDevice, find_input
-from deescalate.audio.feed import Speaker, SpeakerFeed
+from deescalate.audio.feed import SpeakerFeed
 from deescalate.audio.liveness import REOPEN_EVERY_SECONDS, Liveness
 from deescalate.audio.sources import SourceHealth, SourceState
+from deescalate.core.facts import Speaker
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import logging
 import queue
 import threading
@@ -11,15 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from deescalate.core.facts import Speaker
+
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000
 """Rate the recognisers and detectors work at; every call clock counts samples at this rate."""
-
-
-class Speaker(enum.StrEnum):
-    AGENT = "agent"
-    CUSTOMER = "customer"
 
 
 @dataclass

@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from deescalate.audio.feed import Speaker, SpeakerFeed
+from deescalate.audio.feed import SpeakerFeed
 from deescalate.audio.sources import SourceHealth, SourceState
+from deescalate.core.facts import Speaker
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,8 @@ import enum
 from dataclasses import dataclass
 from typing import Protocol
 
-from deescalate.audio.feed import Speaker, SpeakerFeed
+from deescalate.audio.feed import SpeakerFeed
+from deescalate.core.facts import Speaker
 
 
 class SourceState(enum.StrEnum):

@@ -21,11 +21,12 @@ from dataclasses import replace
 import numpy as np
 
 from deescalate.audio.convert import StreamResampler, to_int16
-from deescalate.audio.feed import SAMPLE_RATE, FeedClosed, Speaker, SpeakerFeed
+from deescalate.audio.feed import SAMPLE_RATE, FeedClosed, SpeakerFeed
 from deescalate.audio.levels import GainControl
 from deescalate.audio.sources import AudioSource, SourceHealth, SourceState
 from deescalate.audio.voice import VoiceTracker
 from deescalate.core.events import ErrorEvent, Event, LevelEvent, StatusEvent, TranscriptEvent
+from deescalate.core.facts import Speaker
 from deescalate.speech.base import Recognition, Recognizer
 
 log = logging.getLogger(__name__)

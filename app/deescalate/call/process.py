@@ -63,8 +63,8 @@ def live_sources(spec: CallSpec) -> list:
 
 
 def _windows_call_audio(spec: CallSpec):
-    from deescalate.audio.feed import Speaker
     from deescalate.audio.loopback import LoopbackSource, LoopbackUnavailable, default_loopback_id
+    from deescalate.core.facts import Speaker
 
     try:
         device_id = spec.customer_device or default_loopback_id()
@@ -76,7 +76,7 @@ def _windows_call_audio(spec: CallSpec):
 def _portaudio_sources(spec: CallSpec, agent_only: bool = False) -> list:
     from deescalate.audio.capture import DeviceSource
     from deescalate.audio.devices import default_agent_input, default_customer_input, find_input
-    from deescalate.audio.feed import Speaker
+    from deescalate.core.facts import Speaker
 
     sources = []
     for speaker, wanted, fallback in (

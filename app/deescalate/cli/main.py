@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from deescalate import app_version
 from deescalate.advice.phrasebook import (
     DEFAULT_PHRASEBOOK,
     Phrasebook,
@@ -35,8 +34,9 @@ from deescalate.cli.common import (
     BadInput,
 )
 from deescalate.config.logs import setup_logging
-from deescalate.config.settings import APP_NAME, ConfigError, Settings, load_settings
+from deescalate.config.settings import ConfigError, Settings, load_settings
 from deescalate.core.events import ErrorEvent, Event
+from deescalate.core.facts import APP_NAME, app_version
 from deescalate.demo import DEMO_CALL
 from deescalate.speech.base import SpeechError
 from deescalate.speech.engines import ENGINES, Engine, choose_engine

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import platformdirs
 
-APP_NAME = "deescalate"
+from deescalate.core.facts import APP_NAME
+
 MAX_BYTES = 2_000_000
 BACKUPS = 3
 _FILE_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"

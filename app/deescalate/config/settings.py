@@ -21,7 +21,8 @@ import platformdirs
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-APP_NAME = "deescalate"
+from deescalate.core.facts import APP_NAME
+
 CONFIG_NAME = "config.toml"
 ENV_PREFIX = "DEESCALATE_"
 

@@ -10,7 +10,16 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import ClassVar
 
-from deescalate.speech.base import Word
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word with its times in the speaker's audio and the recogniser's
+    confidence (0-1)."""
+
+    text: str
+    start: float
+    end: float
+    conf: float
 
 
 @dataclass(frozen=True)

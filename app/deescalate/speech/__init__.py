@@ -1,5 +1,2 @@
-"""Speech-to-text: a small recogniser interface with Vosk and PocketSphinx engines."""
-
-from deescalate.speech.base import Recognition, Recognizer, SpeechError, Word
-
-__all__ = ["Recognition", "Recognizer", "SpeechError", "Word"]
+"""Speech-to-text: a small recogniser interface (base), the Vosk and PocketSphinx engines,
+and finding, checking and installing models."""

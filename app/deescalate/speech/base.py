@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
+from deescalate.core.events import Word
+
+if TYPE_CHECKING:  # the window's process imports this module, and never needs numpy
+    import numpy as np
 
 
 class SpeechError(Exception):
     """A recogniser or model problem, with a message that says how to fix it."""
-
-
-@dataclass(frozen=True)
-class Word:
-    text: str
-    start: float
-    """Seconds of this speaker's audio fed before the word began."""
-    end: float
-    conf: float
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import platformdirs
 
+from deescalate.core.facts import APP_NAME
 from deescalate.core.resources import models_beside_app
 from deescalate.speech.base import SpeechError
 
 ENV_VAR = "DEESCALATE_VOSK_MODEL"
-APP_NAME = "deescalate"
 PROJECT_MODELS = models_beside_app()
 
 

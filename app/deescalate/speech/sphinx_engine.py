@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from deescalate.audio.feed import SAMPLE_RATE
-from deescalate.speech.base import Recognition, SpeechError, Word, words_span
+from deescalate.core.events import Word
+from deescalate.speech.base import Recognition, SpeechError, words_span
 
 log = logging.getLogger(__name__)
 

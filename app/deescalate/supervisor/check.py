@@ -1,8 +1,6 @@
 """`phrasebook check`: everything wrong with a set of phrasebook files, blamed on the file and
 line that has it. Errors stop the phrasebook from working as written; warnings are worth a
 look (a cue that double counts, a response that can never fire, a phrase too long to read).
-
-Fields are read defensively (`getattr`), so new optional fields in the schema pass through.
 """
 
 from __future__ import annotations
@@ -15,24 +13,18 @@ from pathlib import Path
 
 import yaml
 
+from deescalate.advice.advisor import ABUSE, SOFT_CATEGORIES, SUPERVISOR_DEMAND
 from deescalate.advice.phrasebook import (
     CATEGORIES,
-    LEVELS,
     Phrasebook,
     PhrasebookError,
     load_phrasebook,
 )
+from deescalate.core.facts import LEVELS
+from deescalate.tension.cues import AGENT_DETECTOR_CUES, DETECTOR_CUES, SCORE_ONLY_CUES
 
 GLANCE_WORDS = 12
 """A suggestion longer than this takes more than a glance to read mid-call."""
-DETECTOR_CUES = {"negative_words", "repeated_complaint", "overtalk", "long_venting"}
-"""Customer cues the detector raises itself, without a phrasebook entry."""
-AGENT_DETECTOR_CUES = {"agent_flat_no"}
-SCORE_ONLY = {"raised_voice"}
-"""Reasons that add to the score but are never heard as a cue, so `when:` can't use them."""
-ABUSE = {"insult", "profanity"}
-SUPERVISOR_DEMAND = "supervisor_demand"
-SOFT_CATEGORIES = {"calming", "listening", "positive_language", "next_steps"}
 REQUIRED = {"cues": ("phrases",), "responses": ("category", "text")}
 
 
@@ -213,12 +205,12 @@ def _unparsed(exc: PhrasebookError) -> dict:
 
 def _cues(book: Phrasebook, speaker: str | None = None, active: bool = True) -> list:
     cues = book.active_cues() if active else list(book.cues)
-    return [c for c in cues if speaker is None or getattr(c, "speaker", "customer") == speaker]
+    return [c for c in cues if speaker is None or c.speaker == speaker]
 
 
 def _known_names(book: Phrasebook) -> set[str]:
     names = {c.id for c in book.cues} | set(LEVELS)
-    return names | DETECTOR_CUES | AGENT_DETECTOR_CUES | SCORE_ONLY
+    return names | {*DETECTOR_CUES, *AGENT_DETECTOR_CUES, *SCORE_ONLY_CUES}
 
 
 def _when_references(book: Phrasebook, sources: SourceMap) -> list[Finding]:
@@ -229,7 +221,7 @@ def _when_references(book: Phrasebook, sources: SourceMap) -> list[Finding]:
     for response in book.active_responses():
         place = sources.field("responses", response.id, "when")
         field = f"responses[id={response.id}].when"
-        for ref in getattr(response, "when", []) or []:
+        for ref in response.when:
             if ref in known and ref not in disabled:
                 continue
             if ref in disabled:
@@ -254,10 +246,10 @@ def _shadowing(book: Phrasebook, sources: SourceMap) -> list[Finding]:
     cues = _cues(book)
     for cue in cues:
         for other in cues:
-            if other is cue or getattr(other, "speaker", "") != getattr(cue, "speaker", ""):
+            if other is cue or other.speaker != cue.speaker:
                 continue
-            pattern = _phrase_pattern(getattr(other, "phrases", []))
-            for phrase in getattr(cue, "phrases", []):
+            pattern = _phrase_pattern(other.phrases)
+            for phrase in cue.phrases:
                 found = pattern.search(phrase.lower())
                 if not found:
                     continue
@@ -282,9 +274,9 @@ def _shadowing(book: Phrasebook, sources: SourceMap) -> list[Finding]:
 def _reachable(book: Phrasebook) -> dict[str, set[str]]:
     """For each category, the `when:` names the advisor can ask it for (see advisor.py)."""
     customer = {c.id for c in _cues(book, "customer")}
-    agent = {c.id for c in _cues(book, "agent")} | AGENT_DETECTOR_CUES
-    unsafe = {c.id for c in _cues(book, "customer") if getattr(c, "unsafe", False)}
-    soft = (customer | DETECTOR_CUES | {"tense", "heated", "unsafe"}) - ABUSE
+    agent = {c.id for c in _cues(book, "agent")} | set(AGENT_DETECTOR_CUES)
+    unsafe = {c.id for c in _cues(book, "customer") if c.unsafe}
+    soft = (customer | set(DETECTOR_CUES) | {"tense", "heated", "unsafe"}) - ABUSE
     return {
         **dict.fromkeys(SOFT_CATEGORIES, soft),
         "escalate": unsafe | {"unsafe", "heated"} | ({SUPERVISOR_DEMAND} & customer),
@@ -300,12 +292,12 @@ def _never_fire(book: Phrasebook, sources: SourceMap) -> list[Finding]:
     has_abuse = bool(ABUSE & {c.id for c in _cues(book, "customer")})
     steps: dict[int, str] = {}
     for response in book.active_responses():
-        category = getattr(response, "category", "")
-        when = set(getattr(response, "when", []) or [])
+        category = response.category
+        when = set(response.when)
         field = f"responses[id={response.id}]"
         reason = None
         if category == "boundary":
-            step = getattr(response, "step", None)
+            step = response.step
             if not step:
                 reason = "a boundary response needs `step:` (which repeat of abuse it answers)"
             elif step in steps:
@@ -339,7 +331,7 @@ def _unreachable_reason(category: str, when: set[str]) -> str:
 
 
 def _empty_categories(book: Phrasebook, sources: SourceMap) -> list[Finding]:
-    used = {getattr(r, "category", "") for r in book.active_responses()}
+    used = {r.category for r in book.active_responses()}
     place = sources.top.get("responses") or Place("?", 1)
     return [
         Finding("warning", place.file, place.line, "responses", f"no responses in `{c}`")
@@ -351,12 +343,12 @@ def _empty_categories(book: Phrasebook, sources: SourceMap) -> list[Finding]:
 def _long_phrases(book: Phrasebook, sources: SourceMap) -> list[Finding]:
     findings = []
     for response in book.active_responses():
-        text = getattr(response, "text", "") or ""
+        text = response.text
         if _words(text) > GLANCE_WORDS:
             place = sources.field("responses", response.id, "text")
             findings.append(_too_long(place, f"responses[id={response.id}].text", text))
     place = sources.top.get("escalate_steps") or Place("?", 1)
-    for index, step in enumerate(getattr(book, "escalate_steps", []) or []):
+    for index, step in enumerate(book.escalate_steps):
         if _words(step) > GLANCE_WORDS:
             findings.append(_too_long(place, f"escalate_steps[{index}]", step))
     return findings

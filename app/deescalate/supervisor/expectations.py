@@ -28,8 +28,9 @@ from pathlib import Path
 import yaml
 
 from deescalate.advice.phrasebook import CATEGORIES, Phrasebook
+from deescalate.core.facts import RANK
 from deescalate.supervisor.printing import clock
-from deescalate.supervisor.replay import RANK, CallRecord
+from deescalate.supervisor.replay import CallRecord
 
 EXPECTATION = re.compile(r"^(never\s+)?(.+?)(?:\s+by\s+(\S+))?$", re.IGNORECASE)
 LEVEL_TARGETS = ("tense", "heated", "unsafe")

@@ -21,10 +21,9 @@ from deescalate.core.events import (
     TensionEvent,
     TranscriptEvent,
 )
+from deescalate.core.facts import RANK
 from deescalate.supervisor.transcripts import is_transcript, read_transcript
 from deescalate.tension.detector import Hit
-
-RANK = {"calm": 0, "tense": 1, "heated": 2, "unsafe": 3}
 
 
 @dataclass

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 
-from deescalate.advice.phrasebook import LEVELS
+from deescalate.core.facts import LEVELS
 
 FELL_WITHIN = 60.0
 """Seconds after a use in which a lower level counts as the tension falling."""

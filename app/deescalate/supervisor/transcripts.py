@@ -11,10 +11,10 @@ import re
 from pathlib import Path
 
 from deescalate.core.events import TranscriptEvent
+from deescalate.core.facts import SPEAKERS
 
 WORDS_PER_SECOND = 2.5
 GAP_SECONDS = 0.6
-SPEAKERS = {"customer", "agent"}
 TXT_LINE = re.compile(r"^\s*(?:\[(?:(\d+):)?(\d+):(\d+(?:\.\d+)?)\]\s*)?(\w+)\s*:\s*(.*)$")
 
 

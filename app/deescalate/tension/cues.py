@@ -12,22 +12,25 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Literal, Protocol
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-SPEAKERS = ("customer", "agent")
-Speaker = Literal["customer", "agent"]
+from deescalate.core.facts import Speaker
+
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 DETECTOR_CUES = (
     "negative_words",
     "repeated_complaint",
     "fast_speech",
-    "raised_voice",
     "overtalk",
     "long_venting",
 )
-"""Cues the detector finds itself, without phrases; a response's `when` may name them too."""
+"""Customer cues the detector finds itself, without phrases; a response's `when` may name
+them too."""
+AGENT_DETECTOR_CUES = ("agent_flat_no",)
+SCORE_ONLY_CUES = ("raised_voice",)
+"""Adds to the score and the why line but is never heard as a cue, so `when` can't use it."""
 MAX_EXPANSIONS = 200
 """A phrase may stand for at most this many word sequences (keeps the spotter's list short)."""
 _GROUP = re.compile(r"\(([^()]*)\)")
@@ -47,7 +50,7 @@ def expand(phrase: str) -> list[str]:
 class Cue(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=ID_PATTERN)
-    speaker: Speaker = "customer"
+    speaker: Speaker = Speaker.CUSTOMER
     weight: float = Field(default=10.0, ge=0, le=100)
     """Points added to the tension score when heard (they fade over time)."""
     unsafe: bool = False

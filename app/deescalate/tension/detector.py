@@ -18,8 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from deescalate.core.events import Event, Reason, TensionEvent, TranscriptEvent, VoiceEvent
-from deescalate.speech.base import Word
+from deescalate.core.events import Event, Reason, TensionEvent, TranscriptEvent, VoiceEvent, Word
 from deescalate.tension.cues import Cue, CueSource
 from deescalate.tension.words import CueMatch, WordCues
 
@@ -39,7 +38,6 @@ SPOTTED_SHARE = 0.5
 """A cue only the keyword spotter heard counts for this share of its points."""
 ENTER = {"tense": 25.0, "heated": 60.0}
 LEAVE = {"tense": 20.0, "heated": 45.0}
-LEVELS = ("calm", "tense", "heated", "unsafe")
 
 VOICE_MAX_POINTS = 35.0
 PRIOR_MAX_POINTS = 15.0

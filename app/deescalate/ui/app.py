@@ -14,9 +14,10 @@ from pathlib import Path
 
 import platformdirs
 
-from deescalate.config.settings import APP_NAME, Settings
+from deescalate.config.settings import Settings
+from deescalate.core.facts import APP_NAME, LEVEL_COLOURS, UNKNOWN_COLOUR
 from deescalate.session.session import Session, make_notifier
-from deescalate.ui.overlay import LEVEL_COLOURS, OverlayWindow
+from deescalate.ui.overlay import OverlayWindow
 from deescalate.ui.qt import (
     QAction,
     QApplication,
@@ -199,7 +200,7 @@ class OverlayApp(QObject):
 
 def level_icon(level: str) -> QIcon:
     pixmap = QPixmap(32, 32)
-    pixmap.fill(QColor(LEVEL_COLOURS.get(level, "#777777")))
+    pixmap.fill(QColor(LEVEL_COLOURS.get(level, UNKNOWN_COLOUR)))
     return QIcon(pixmap)
 
 

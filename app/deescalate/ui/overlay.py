@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from deescalate.core.facts import LEVEL_COLOURS, TEXT_ON_LEVEL, UNKNOWN_COLOUR
 from deescalate.session.display import DisplayState
 from deescalate.ui.qt import (
     QColor,
@@ -28,14 +29,6 @@ from deescalate.ui.qt import (
     QWidget,
 )
 
-# Okabe-Ito colours (safe for the common colour-vision deficiencies); the level's word is
-# always shown beside its colour, and the meter's length carries the score.
-LEVEL_COLOURS = {
-    "calm": "#0072B2",
-    "tense": "#E69F00",
-    "heated": "#D55E00",
-    "unsafe": "#CC79A7",
-}
 CATEGORY_TITLES = {
     "calming": "Calm the pace",
     "listening": "Listen and acknowledge",
@@ -85,12 +78,12 @@ class LevelMeter(QWidget):
     def paintEvent(self, _event) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        colour = QColor(LEVEL_COLOURS.get(self.level, "#777777"))
+        colour = QColor(LEVEL_COLOURS.get(self.level, UNKNOWN_COLOUR))
         badge = QRect(0, 0, 92, self.height())
         painter.setBrush(colour)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.drawRoundedRect(badge, 5, 5)
-        painter.setPen(QColor("#000000" if self.level in ("tense", "unsafe") else "#ffffff"))
+        painter.setPen(QColor(TEXT_ON_LEVEL.get(self.level, "#ffffff")))
         font = painter.font()
         font.setBold(True)
         painter.setFont(font)

@@ -11,8 +11,8 @@ import numpy as np
 from deescalate.advice.phrasebook import PhrasebookError, load_phrasebook
 from deescalate.audio.capture import DeviceSource
 from deescalate.audio.devices import InputDevice, list_inputs
-from deescalate.audio.feed import Speaker
 from deescalate.config.settings import ConfigError, Settings, save_user_settings
+from deescalate.core.facts import Speaker
 from deescalate.speech.engines import ENGINES
 from deescalate.ui.qt import (
     QCheckBox,

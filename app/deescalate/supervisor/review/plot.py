@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
+from deescalate.core.facts import LEVEL_COLOURS
 from deescalate.supervisor.printing import clock
 from deescalate.supervisor.replay import CallRecord
 
-LEVEL_COLOURS = {"calm": "#0072B2", "tense": "#E69F00", "heated": "#D55E00", "unsafe": "#CC79A7"}
-"""Okabe-Ito, as on the overlay: safe for colour-blind readers, and every level is named."""
 BANDS = (("calm", 0, 30), ("tense", 30, 60), ("heated", 60, 100))
 """Score ranges where each level begins (entering; leaving is a little lower)."""
 WIDTH, LEFT, RIGHT, PLOT_H = 960, 64, 16, 200

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from deescalate.core.facts import LEVEL_COLOURS, RANK
 from deescalate.supervisor.printing import clock, explain_suggestion
-from deescalate.supervisor.replay import RANK, CallRecord
-from deescalate.supervisor.review.plot import LEVEL_COLOURS, Series, timeline
+from deescalate.supervisor.replay import CallRecord
+from deescalate.supervisor.review.plot import Series, timeline
 
 CSS = """
 body { font: 15px/1.45 system-ui, "DejaVu Sans", sans-serif; margin: 24px auto; max-width: 1000px;
