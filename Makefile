@@ -52,6 +52,7 @@ $(VENV)/.installed-test: pyproject.toml setup.py | $(VENV)/bin/python
 
 lint: setup
 	$(VENV)/bin/ruff check app tests packaging
+	$(VENV)/bin/lint-imports
 
 bench: setup
 	$(PY) tests/bench/bench_speech.py

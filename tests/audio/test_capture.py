@@ -37,7 +37,7 @@ def test_monitor_of_the_call_output_is_listed(call_sink):
 def test_captured_call_audio_is_recognised(pulse, call_sink, say, write_wav):
     wav = write_wav("customer.wav", say(SUPERVISOR_DEMAND, CLEAR_VOICE))
     source = DeviceSource(Speaker.CUSTOMER, find_input("call_out.monitor"))
-    pipeline = Pipeline([source], lambda: SphinxRecognizer(["supervisor"]), live=True)
+    pipeline = Pipeline([source], lambda _speaker: SphinxRecognizer(["supervisor"]), live=True)
     heard = play_and_recognise(pulse, pipeline, wav, call_sink, "supervisor")
     assert any("supervisor" in text for text in heard), heard
     assert source.feed.counters.blocks_dropped == 0
@@ -46,7 +46,7 @@ def test_captured_call_audio_is_recognised(pulse, call_sink, say, write_wav):
 def test_vanished_device_is_reported_and_reopened(pulse, call_sink):
     """Unload the sink mid-stream (the headset is unplugged), then load it again."""
     source = DeviceSource(Speaker.CUSTOMER, find_input("call_out.monitor"))
-    pipeline = Pipeline([source], lambda: SphinxRecognizer(), live=True)
+    pipeline = Pipeline([source], lambda _speaker: SphinxRecognizer(), live=True)
     states: list[str] = []
     steps = iter(
         [

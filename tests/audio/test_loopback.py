@@ -17,7 +17,7 @@ def test_loopback_source_records_what_the_output_plays(pulse, say, write_wav):
         assert "speakers.monitor" in loopback_names()
         wav = write_wav("c.wav", say(SUPERVISOR_DEMAND, CLEAR_VOICE))
         source = LoopbackSource(Speaker.CUSTOMER, "speakers.monitor")
-        pipeline = Pipeline([source], SphinxRecognizer, live=True)
+        pipeline = Pipeline([source], lambda _speaker: SphinxRecognizer(), live=True)
         heard = play_and_recognise(pulse, pipeline, wav, "speakers", "supervisor")
     finally:
         pulse.remove_sink("speakers")

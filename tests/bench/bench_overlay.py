@@ -128,7 +128,7 @@ class ThreadCallRunner:
     call moved to a child process."""
 
     def __init__(self, spec) -> None:
-        from deescalate.call.process import _setup
+        from deescalate.call.child import _setup
         from deescalate.call.runner import CallRunner
 
         self.runner: CallRunner
@@ -152,16 +152,15 @@ class ThreadCallRunner:
 
 
 def loop_latency(in_process: bool) -> dict:
+    from deescalate.bootstrap import build_session
     from deescalate.call.process import ProcessCallRunner
     from deescalate.config.settings import Settings
-    from deescalate.records.store import RecordStore
-    from deescalate.session.session import Session
     from deescalate.ui.app import OverlayApp
     from deescalate.ui.qt import QApplication, QTimer
 
     qt = QApplication.instance() or QApplication(["bench"])
     settings = Settings(engine=os.environ.get("BENCH_ENGINE", "sphinx"))
-    records = RecordStore(Path(tempfile.mkdtemp()) / "records.sqlite")
+    records = Path(tempfile.mkdtemp()) / "records.sqlite"
     runner = ThreadCallRunner if in_process else ProcessCallRunner
 
     def lateness(seconds: float) -> list[float]:
@@ -184,7 +183,7 @@ def loop_latency(in_process: bool) -> dict:
         return samples
 
     def overlay_for(realtime: bool) -> OverlayApp:
-        session = Session(
+        session = build_session(
             settings, mode="demo", records=records, make_runner=runner, realtime=realtime
         )
         app = OverlayApp(session)

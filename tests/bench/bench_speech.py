@@ -129,10 +129,11 @@ def engine_args(name: str) -> list[str]:
 
 def replay_one(name: str) -> dict:
     """Runs in a child process: one engine, one fast replay."""
+    from deescalate import bootstrap
     from deescalate.audio.file_source import FileSource
     from deescalate.call.analysis import CallAnalysis
     from deescalate.call.pipeline import Pipeline
-    from deescalate.cli.main import _engine, _phrasebook, build_parser, command_line_settings
+    from deescalate.cli.main import build_parser, command_line_settings
     from deescalate.config.settings import Settings
 
     wav = ENGINES[name][2](OUT)
@@ -141,8 +142,8 @@ def replay_one(name: str) -> dict:
     loaded = time.perf_counter()
     given = {k: v for k, v in command_line_settings(args).items() if v is not None}
     settings = Settings().with_values(**given)
-    phrasebook = _phrasebook(args, settings)
-    engine = _engine(args, settings, phrasebook)
+    phrasebook = bootstrap.phrasebook(settings)
+    engine = bootstrap.engine(settings, phrasebook)
     source = FileSource(wav)
     pipeline = Pipeline([source], engine.make, live=False)
     load_seconds = time.perf_counter() - loaded

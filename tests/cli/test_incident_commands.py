@@ -18,21 +18,36 @@ from deescalate.core.events import (
     SuggestionEvent,
     TensionEvent,
 )
-from deescalate.records.store import MIGRATIONS, Incident, RecordStore
+from deescalate.records.ops import CompleteIncident, OpenIncident, RecordEvent, StartCall, new_key
+from deescalate.records.store import MIGRATIONS, RecordStore
+
+
+def start_call(store: RecordStore, at: float, demo: bool = False) -> str:
+    key = new_key()
+    store.apply(StartCall(key, at, demo))
+    return key
+
+
+def open_incident(
+    store: RecordStore, call_t: float, reason: str, behaviours, actions=(), call=None
+):
+    key = new_key()
+    store.apply(OpenIncident(key, call, call_t, reason, tuple(behaviours), tuple(actions)))
+    return key
 
 
 @pytest.fixture
 def records(tmp_path):
     """Two incidents, the first completed by its agent."""
     store = RecordStore(tmp_path / "records.sqlite")
-    call = store.start_call(1_700_000_000.0)
-    first = store.incident(
-        Incident(42.0, 'threat "I will find you"', ["threat", "shouting"], ["Offer a break (b1)"])
+    call = start_call(store, 1_700_000_000.0)
+    first = open_incident(
+        store, 42.0, 'threat "I will find you"', ["threat", "shouting"], ["Offer a break (b1)"]
     )
-    store.complete_incident(first, "ACC-7731", "transferred to a supervisor", "calmed after")
-    store.incident(Incident(12.0, "abuse", ["insult: idiot"], [], call_id=call))
-    practice = store.start_call(1_700_000_100.0, demo=True)
-    store.incident(Incident(7.0, "threat", ["threat"], [], call_id=practice))
+    store.apply(CompleteIncident(first, "ACC-7731", "transferred to a supervisor", "calmed after"))
+    open_incident(store, 12.0, "abuse", ["insult: idiot"], call=call)
+    practice = start_call(store, 1_700_000_100.0, demo=True)
+    open_incident(store, 7.0, "threat", ["threat"], call=practice)
     return store
 
 
@@ -104,7 +119,7 @@ def test_a_records_file_from_the_previous_version_is_migrated_and_keeps_its_inci
     store = RecordStore(path)
     [incident] = store.unfinished_incidents()
     assert incident["customer_ref"] == "" and incident["updated_at"] == 1700000000
-    store.complete_incident(1, "C-9", "other: moved", "")
+    store.apply(CompleteIncident("legacy-1", "C-9", "other: moved", ""))
     assert store.unfinished_incidents() == []
     version = sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0]
     assert version == len(MIGRATIONS)
@@ -112,14 +127,16 @@ def test_a_records_file_from_the_previous_version_is_migrated_and_keeps_its_inci
 
 def test_the_records_file_is_readable_by_its_owner_only(tmp_path):
     store = RecordStore(tmp_path / "records.sqlite")
-    store.start_call(1.0)
+    start_call(store, 1.0)
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
 
 
 def test_notes_and_outcome_are_redacted_but_the_customer_reference_is_kept(tmp_path):
     store = RecordStore(tmp_path / "records.sqlite")
-    row = store.incident(Incident(3.0, "abuse", ['insult: "call 646 555 0199"'], []))
-    store.complete_incident(row, "4417-0022", "other: mailed jo@acme.io", "card 4012888888881881")
+    row = open_incident(store, 3.0, "abuse", ['insult: "call 646 555 0199"'])
+    store.apply(
+        CompleteIncident(row, "4417-0022", "other: mailed jo@acme.io", "card 4012888888881881")
+    )
     incident = store.get_incident(row)
     assert incident["customer_ref"] == "4417-0022"
     assert "acme.io" not in incident["outcome"] and "4012" not in incident["notes"]
@@ -127,9 +144,9 @@ def test_notes_and_outcome_are_redacted_but_the_customer_reference_is_kept(tmp_p
 
 
 def _call_with(store: RecordStore, started: float, events, demo: bool = False) -> None:
-    call = store.start_call(started, demo)
+    call = start_call(store, started, demo)
     for event in events:
-        store.call_event(call, started + event.t, event)
+        store.apply(RecordEvent(call, event.t, event.type, event.to_dict(), started + event.t))
 
 
 def heated(t, cue="insult"):
@@ -185,3 +202,35 @@ def test_summary_counts_cues_hours_and_which_suggestions_were_followed_by_calmer
     titles = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}title")]
     assert "name_feeling: fell 1" in titles and "slow_down: used 0" in titles
     assert sum(1 for t in titles if t.endswith(" 1 escalations")) == 1
+
+
+def test_an_older_records_file_opened_by_several_threads_at_once_is_migrated_once(tmp_path):
+    """The app's writer and reader (or the app and a command) may open an older file at the
+    same moment: each must find it migrated, none may fail half-way."""
+    import threading
+
+    for trial in range(20):
+        path = tmp_path / f"records-{trial}.sqlite"
+        old = sqlite3.connect(path)
+        old.execute("PRAGMA journal_mode=WAL")  # as every version has written it
+        for number, script in enumerate(MIGRATIONS[:3], start=1):
+            old.executescript(f"BEGIN; {script} PRAGMA user_version = {number}; COMMIT;")
+        old.close()
+        errors: list[Exception] = []
+        together = threading.Barrier(8)
+
+        def open_it(path=path, errors=errors, together=together):
+            together.wait()
+            try:
+                RecordStore(path).calls()
+            except Exception as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_it) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors, errors
+        version = sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0]
+        assert version == len(MIGRATIONS)

@@ -170,3 +170,29 @@ def test_recorded_call_is_reviewed_through_speech_recognition(capsys, tmp_path, 
     assert re.search(
         r'<mark title="supervisor_demand \+15">talk to your supervisor</mark>', page
     ), page
+
+
+def test_what_a_caller_says_reaches_the_pages_only_as_text(capsys, tmp_path):
+    """Words from a call (here, markup a recogniser could never produce but a typed
+    transcript can hold) are shown as text: nothing in them becomes part of the page."""
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    (calls / 'bad"<name>.txt').write_text(
+        "customer: <script>alert('x')</script> you idiot\n"
+        'customer: "><img src=x onerror=alert(1)> this is ridiculous\n'
+        "agent: I hear you & I'm sorry\n"
+    )
+    team = tmp_path / "team<b>.yaml"
+    team.write_text(TEAM)
+    out_dir = tmp_path / "report"
+    default = Path(__file__).resolve().parents[2] / "phrasebook" / "default.yaml"
+    code, _, _ = review(
+        capsys, str(calls), "--compare", str(default), str(team), "--out", str(out_dir)
+    )
+    assert code == 0
+    for page in out_dir.glob("*.html"):
+        html = page.read_text()
+        assert "<script" not in html and "<img" not in html and "<b>" not in html, page.name
+    page = next(p for p in out_dir.glob("*.html") if p.name != "index.html").read_text()
+    assert "&lt;script&gt;alert(" in page and "&lt;img src=x" in page
+    assert "I hear you &amp; I&#39;m sorry" in page

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from deescalate.bootstrap import build_session
 from deescalate.config.settings import Settings
 from deescalate.records.store import RecordStore
-from deescalate.session.session import Session
 from deescalate.ui.app import OverlayApp
 from deescalate.ui.overlay import OverlayWindow
 from deescalate.ui.qt import QSettings
@@ -75,8 +75,10 @@ def open_overlay(qtbot, tmp_path):
     opened: list[OverlayApp] = []
 
     def _open(settings: Settings | None = None, *, show: bool = True, **session_args):
-        session_args.setdefault("records", RecordStore(tmp_path / "records.sqlite"))
-        session = Session(settings or Settings(engine="none"), **session_args)
+        session_args.setdefault("records", tmp_path / "records.sqlite")
+        records = session_args["records"]
+        session_args["records"] = records.path if isinstance(records, RecordStore) else records
+        session = build_session(settings or Settings(engine="none"), **session_args)
         position = QSettings(str(tmp_path / "overlay.ini"), QSettings.Format.IniFormat)
         window = OverlayWindow(settings=position, font_size=session.settings.font_size)
         app = OverlayApp(session, window)

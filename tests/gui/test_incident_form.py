@@ -5,7 +5,8 @@ it once the escalation is acknowledged, and the form opened by a click saves the
 from __future__ import annotations
 
 from deescalate.core.events import CallEvent, EscalateEvent, Reason, SuggestionEvent, TensionEvent
-from deescalate.records.store import Incident, RecordStore
+from deescalate.records.ops import OpenIncident
+from deescalate.records.store import RecordStore
 from deescalate.ui.qt import QApplication, QDialogButtonBox, QLabel, QLineEdit
 from tests.gui.conftest import SHOTS
 from tests.gui.test_live_app import click_at, xdotool
@@ -24,10 +25,10 @@ def test_the_record_is_made_without_taking_focus_and_the_form_saves_what_the_age
     app.start()
     app.session.stop_call()
     session = app.session
-    session._apply(CallEvent(1.0, "started"))
-    session._apply(TensionEvent(4.0, 88.0, "unsafe", (Reason("threat", 50.0, "hurt you"),)))
-    session._apply(SuggestionEvent(4.0, "escalate", "escalate_threat", "Pause the call.", "threat"))
-    session._apply(EscalateEvent(4.0, "threat"))
+    session.apply(CallEvent(1.0, "started"))
+    session.apply(TensionEvent(4.0, 88.0, "unsafe", (Reason("threat", 50.0, "hurt you"),)))
+    session.apply(SuggestionEvent(4.0, "escalate", "escalate_threat", "Pause the call.", "threat"))
+    session.apply(EscalateEvent(4.0, "threat"))
     app.render()
     qtbot.waitUntil(lambda: len(records.incidents()) == 1, timeout=5_000)
     qtbot.waitUntil(lambda: session.state.incident is not None, timeout=3_000)
@@ -69,9 +70,9 @@ def test_a_record_left_unfinished_last_time_is_offered_when_the_app_starts(
     qtbot, tmp_path, open_overlay
 ):
     records = RecordStore(tmp_path / "records.sqlite")
-    records.incident(Incident(30.0, "abuse", ["insult"], []))
+    records.apply(OpenIncident("left-last-time", None, 30.0, "abuse", ("insult",)))
     app = open_overlay(mode="demo", records=records)
     assert not app.window.incident.isVisible()
     app.start()
     qtbot.waitUntil(app.window.incident.isVisible, timeout=5_000)
-    assert app.session.state.incident == 1
+    assert app.session.state.incident == "left-last-time"

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from deescalate.config import settings as config
-from deescalate.core.events import EscalateEvent, SuggestionEvent, TensionEvent
+from deescalate.core.events import EscalateEvent, RunningEvent, SuggestionEvent, TensionEvent
 from deescalate.records.store import RecordStore
 from deescalate.ui.app import prepare_qt_app, route_uncaught_exceptions
 from deescalate.ui.overlay import LEVEL_COLOURS, LevelMeter
@@ -130,7 +130,7 @@ def test_global_shortcuts_dismiss_and_acknowledge_while_another_window_has_focus
     app = open_overlay(mode="demo", records=records)
     app.start()
     app.session.stop_call()
-    app.session._open_call_record(demo=True)
+    app.session.apply(RunningEvent(0.0, "none", demo=True))
     suggestion = SuggestionEvent(3.0, "listening", "listen_summary", "Sum up what you heard.", "")
     app.session.state.apply(suggestion)
     app.render()

@@ -12,7 +12,7 @@ from deescalate.audio.feed import SAMPLE_RATE
 from deescalate.audio.file_source import FileSource
 from deescalate.call.runner import CallRunner
 from deescalate.config.settings import Settings
-from deescalate.core.events import StatusEvent
+from deescalate.core.events import RunningEvent, StatusEvent
 from deescalate.demo import DEMO_CALL
 from deescalate.demo.synth import Line, Voice, render_call
 from deescalate.records.store import RecordStore
@@ -203,7 +203,7 @@ def test_a_full_disk_is_shown_and_the_window_keeps_working(open_overlay, tmp_pat
     blocked.write_text("a file where the records folder should be")
     app = open_overlay(mode="demo", records=RecordStore(blocked / "records.sqlite"))
     app.timer.start()
-    app.session._open_call_record(demo=True)
+    app.session.apply(RunningEvent(0.0, "none", demo=True))
     qtbot.mouseClick(app.window.alert, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "cannot open records" in app.window.problem.text(), timeout=5_000)
     assert app.window.problem.isVisible()

@@ -4,6 +4,7 @@ offered again after a restart until completed."""
 
 from __future__ import annotations
 
+from deescalate.bootstrap import build_session
 from deescalate.config.settings import Settings
 from deescalate.core.events import (
     CallEvent,
@@ -12,7 +13,8 @@ from deescalate.core.events import (
     SuggestionEvent,
     TensionEvent,
 )
-from deescalate.records.store import Incident, RecordStore
+from deescalate.records.ops import OpenIncident, new_key
+from deescalate.records.store import RecordStore
 from deescalate.session.session import Session
 from tests.session.conftest import wait_for
 
@@ -23,8 +25,8 @@ def test_an_escalation_writes_the_incident_at_once_and_alerting_updates_the_same
     tmp_path, threat_call
 ):
     records = RecordStore(tmp_path / "records.sqlite")
-    session = Session(
-        SPHINX, mode="demo", records=records, recording=str(threat_call), realtime=False
+    session = build_session(
+        SPHINX, mode="demo", records=records.path, recording=str(threat_call), realtime=False
     )
     session.start_call()
     assert wait_for(session, lambda: session.state.incident is not None, 60)
@@ -45,23 +47,23 @@ def test_an_escalation_writes_the_incident_at_once_and_alerting_updates_the_same
 
 
 def _suggest(session: Session, t: float, sid: str, text: str) -> None:
-    session._apply(SuggestionEvent(t, "listening", sid, text, "insult"))
+    session.apply(SuggestionEvent(t, "listening", sid, text, "insult"))
 
 
 def test_actions_taken_are_only_the_suggestions_marked_used_and_spoken_numbers_are_not_kept(
     tmp_path,
 ):
     records = RecordStore(tmp_path / "records.sqlite")
-    session = Session(Settings(engine="none"), records=records)
-    session._apply(CallEvent(0.0, "started"))
+    session = build_session(Settings(engine="none"), records=records.path)
+    session.apply(CallEvent(0.0, "started"))
     _suggest(session, 3.0, "mirror_words", "Repeat their last words back.")
     session.act("used", "mirror_words")
     _suggest(session, 6.0, "own_mistake", "Own what went wrong.")
     session.act("dismissed", "own_mistake")
     _suggest(session, 8.0, "quiet_voice", "Lower your voice.")  # shown, never marked
     words = "my number is nine one seven five five five two"
-    session._apply(TensionEvent(9.0, 85.0, "unsafe", (Reason("threat", 50.0, words),)))
-    session._apply(EscalateEvent(9.5, "threat"))
+    session.apply(TensionEvent(9.0, 85.0, "unsafe", (Reason("threat", 50.0, words),)))
+    session.apply(EscalateEvent(9.5, "threat"))
     assert wait_for(session, lambda: session.state.incident is not None, 5)
     [incident] = records.incidents()
     assert incident["actions"] == ["Repeat their last words back. (mirror_words)"]
@@ -69,8 +71,8 @@ def test_actions_taken_are_only_the_suggestions_marked_used_and_spoken_numbers_a
     assert "nine one seven" not in incident["behaviours"][0]
     stored = [e["data"] for e in records.call_events(1) if e["type"] == "tension"]
     assert "nine one seven" not in str(stored), "spoken digits kept in the call's events"
-    session._apply(EscalateEvent(20.0, "threat again"))  # the same call: the same record
-    session._apply(CallEvent(30.0, "ended"))
+    session.apply(EscalateEvent(20.0, "threat again"))  # the same call: the same record
+    session.apply(CallEvent(30.0, "ended"))
     assert session.state.offer_incident, "not offered once the call ended"
     assert session.writer.flush(5)
     assert len(records.incidents()) == 1
@@ -81,9 +83,10 @@ def test_an_unfinished_record_is_offered_after_a_restart_oldest_first_until_comp
     tmp_path,
 ):
     records = RecordStore(tmp_path / "records.sqlite")
-    older = records.incident(Incident(5.0, "threat", ["threat"], []))
-    newer = records.incident(Incident(9.0, "abuse", ["insult"], []))
-    session = Session(Settings(engine="none"), records=records)
+    older, newer = new_key(), new_key()
+    records.apply(OpenIncident(older, None, 5.0, "threat", ("threat",)))
+    records.apply(OpenIncident(newer, None, 9.0, "abuse", ("insult",)))
+    session = build_session(Settings(engine="none"), records=records.path)
     session.offer_unfinished_incident()
     assert wait_for(session, lambda: session.state.incident == older, 5)
     assert session.state.offer_incident
@@ -93,9 +96,9 @@ def test_an_unfinished_record_is_offered_after_a_restart_oldest_first_until_comp
     assert loaded[0]["reason"] == "threat"
     session.complete_incident(older, "ACC-1", "resolved on the call", "")
     assert wait_for(session, lambda: session.state.incident == newer, 5)
-    session.load_incident(404, loaded.append)
+    session.load_incident("no-such-record", loaded.append)
     assert wait_for(session, lambda: len(loaded) == 2, 5)
     assert loaded[1] is None
     session.close()
     assert records.get_incident(older)["completed"]
-    assert [r["id"] for r in records.unfinished_incidents()] == [newer]
+    assert [r["key"] for r in records.unfinished_incidents()] == [newer]

@@ -6,9 +6,10 @@ from __future__ import annotations
 import sqlite3
 import time
 
+from deescalate.bootstrap import build_session
 from deescalate.config.settings import Settings
+from deescalate.core.events import CallEvent
 from deescalate.records.store import RecordStore
-from deescalate.session.session import Session
 from tests.session.conftest import wait_for
 from tests.support import engines
 
@@ -19,8 +20,8 @@ def test_a_threat_escalates_and_the_agents_actions_are_recorded_with_the_call(
     tmp_path, threat_call
 ):
     records = RecordStore(tmp_path / "records.sqlite")
-    session = Session(
-        SPHINX, mode="demo", records=records, recording=str(threat_call), realtime=False
+    session = build_session(
+        SPHINX, mode="demo", records=records.path, recording=str(threat_call), realtime=False
     )
     session.start_call()
     assert wait_for(session, lambda: session.state.escalate is not None, 60)
@@ -43,10 +44,10 @@ def test_a_threat_escalates_and_the_agents_actions_are_recorded_with_the_call(
 def test_stopping_a_call_whose_recogniser_fell_behind_returns_at_once_and_a_new_one_starts(
     tmp_path, threat_call
 ):
-    session = Session(
+    session = build_session(
         SPHINX,
         mode="demo",
-        records=RecordStore(tmp_path / "records.sqlite"),
+        records=tmp_path / "records.sqlite",
         recording=str(threat_call),
         realtime=True,
         make_engine=engines.slow_sphinx,
@@ -65,10 +66,10 @@ def test_stopping_a_call_whose_recogniser_fell_behind_returns_at_once_and_a_new_
 
 
 def test_a_call_process_that_dies_is_reported_and_restarted(tmp_path, threat_call):
-    session = Session(
+    session = build_session(
         SPHINX,
         mode="demo",
-        records=RecordStore(tmp_path / "records.sqlite"),
+        records=tmp_path / "records.sqlite",
         recording=str(threat_call),
         realtime=True,
         make_engine=engines.crashing_sphinx,
@@ -84,9 +85,9 @@ def test_a_call_process_that_dies_is_reported_and_restarted(tmp_path, threat_cal
 def test_a_broken_phrasebook_in_the_settings_falls_back_to_the_default_and_says_so(tmp_path):
     broken = tmp_path / "team.yaml"
     broken.write_text("cues:\n  - id: Bad Id\n    phrases: []\n")
-    session = Session(
+    session = build_session(
         Settings(engine="none", phrasebook=(str(broken),)),
-        records=RecordStore(tmp_path / "records.sqlite"),
+        records=tmp_path / "records.sqlite",
     )
     assert "team.yaml" in session.state.error and "default phrasebook" in session.state.error
     assert session.phrasebook.escalate_steps  # the default phrasebook's
@@ -94,10 +95,10 @@ def test_a_broken_phrasebook_in_the_settings_falls_back_to_the_default_and_says_
 
 
 def test_changing_a_call_setting_restarts_the_running_call_and_says_so(tmp_path, threat_call):
-    session = Session(
+    session = build_session(
         SPHINX,
         mode="demo",
-        records=RecordStore(tmp_path / "records.sqlite"),
+        records=tmp_path / "records.sqlite",
         recording=str(threat_call),
     )
     session.start_call()
@@ -117,9 +118,9 @@ def test_records_that_cannot_be_written_are_kept_and_written_once_the_folder_is_
     blocker = tmp_path / "data"
     blocker.write_text("a file where the records folder should be")
     records = RecordStore(blocker / "records.sqlite")
-    session = Session(Settings(engine="none"), records=records)
+    session = build_session(Settings(engine="none"), records=records.path)
     session.writer._retry = 0.2
-    session._open_call_record(demo=False)
+    session.apply(CallEvent(0.0, "started"))
     session.act("alert_supervisor")
     assert wait_for(session, lambda: "cannot open records" in session.state.error, 5)
     blocker.unlink()  # the agent frees the place
@@ -139,23 +140,25 @@ def test_records_survive_a_kill_in_the_middle_of_writing(tmp_path):
         stdout=subprocess.PIPE,
         text=True,
     )
-    committed = [int(writer.stdout.readline()) for _ in range(200)]
+    committed = [writer.stdout.readline().strip() for _ in range(200)]
     writer.kill()  # SIGKILL: no cleanup, possibly mid-transaction
     writer.wait()
     connection = sqlite3.connect(path)
     assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    ids = {row[0] for row in connection.execute("SELECT id FROM incidents")}
-    assert set(committed) <= ids
+    keys = {row[0] for row in connection.execute("SELECT key FROM incidents")}
+    assert set(committed) <= keys
 
 
 KILLED_WRITER = """
 import sys
 from pathlib import Path
-from deescalate.records.store import Incident, RecordStore
+from deescalate.records.ops import OpenIncident, new_key
+from deescalate.records.store import RecordStore
 store = RecordStore(Path(sys.argv[1]))
 while True:
-    row = store.incident(Incident(1.0, "threat", ["shouting"], ["alerted"], "pending"))
-    print(row, flush=True)
+    key = new_key()
+    store.apply(OpenIncident(key, None, 1.0, "threat", ("shouting",), ("alerted",), "pending"))
+    print(key, flush=True)
 """
 
 
@@ -168,11 +171,13 @@ def test_alert_supervisor_reaches_a_webhook_that_fails_first_and_is_shown_as_sen
     hook = Hook([503, 200])
     try:
         settings = Settings(engine="none", agent_name="maria.k")
-        session = Session(settings, records=RecordStore(tmp_path / "records.sqlite"))
-        session.notifier = WebhookNotifier(
-            hook.url, tmp_path / "outbox", "json", session.alert_status, first_retry=0.3
+        session = build_session(settings, records=tmp_path / "records.sqlite")
+        session.use_notifier(
+            WebhookNotifier(
+                hook.url, tmp_path / "outbox", "json", session.alert_status, first_retry=0.3
+            )
         )
-        session._open_call_record(demo=False)
+        session.apply(CallEvent(0.0, "started"))
         session.state.level = "unsafe"
         session.act("alert_supervisor")
         assert wait_for(session, lambda: session.state.alert == "queued", 10)
@@ -190,9 +195,9 @@ def test_an_edited_phrasebook_is_reloaded_and_a_broken_edit_keeps_the_last_good_
 
     team = tmp_path / "team.yaml"
     team.write_text(DEFAULT_PHRASEBOOK.read_text())
-    session = Session(
+    session = build_session(
         Settings(engine="none", phrasebook=(str(team),)),
-        records=RecordStore(tmp_path / "records.sqlite"),
+        records=tmp_path / "records.sqlite",
     )
     session.watch_phrasebook()
     time.sleep(0.5)
@@ -218,10 +223,10 @@ def test_an_edited_phrasebook_is_reloaded_and_a_broken_edit_keeps_the_last_good_
 def test_a_stuck_recogniser_is_shown_as_behind_and_the_call_still_stops_at_once(
     tmp_path, threat_call
 ):
-    session = Session(
+    session = build_session(
         SPHINX,
         mode="demo",
-        records=RecordStore(tmp_path / "records.sqlite"),
+        records=tmp_path / "records.sqlite",
         recording=str(threat_call),
         make_engine=engines.stuck_sphinx,
     )
@@ -246,10 +251,9 @@ def test_a_call_process_ends_when_the_app_is_killed(tmp_path):
     script = f"""
 import time
 from deescalate.config.settings import Settings
-from deescalate.records.store import RecordStore
-from deescalate.session.session import Session
-session = Session(Settings(engine="none"), mode="demo",
-                  records=RecordStore(__import__("pathlib").Path({str(tmp_path)!r}) / "r.sqlite"))
+from deescalate.bootstrap import build_session
+session = build_session(Settings(engine="none"), mode="demo",
+                        records=__import__("pathlib").Path({str(tmp_path)!r}) / "r.sqlite")
 session.start_call()
 while session.runner.exitcode is None and not session.state.engine:
     session.poll(); time.sleep(0.05)

@@ -10,6 +10,7 @@ import shutil
 import numpy as np
 import pytest
 
+from deescalate.core.facts import Speaker
 from deescalate.demo.synth import Voice
 from deescalate.speech.base import SpeechError
 from deescalate.speech.engines import choose_engine
@@ -58,7 +59,7 @@ def test_silence_gives_no_words(ko_model, vosk_ko_model):
 def test_auto_engine_prefers_a_configured_vosk_model(vosk_ko_model):
     engine = choose_engine("auto", str(vosk_ko_model))
     assert engine.name == "vosk"
-    assert engine.make().name == "vosk"
+    assert engine.make(Speaker.CUSTOMER).name == "vosk"
 
 
 def test_damaged_model_gives_a_clear_error(vosk_ko_model, tmp_path):

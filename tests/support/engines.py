@@ -28,7 +28,9 @@ class SlowRecognizer:
 
 def slow_sphinx(spec, phrasebook) -> Engine:
     real = choose_engine("sphinx", hotwords=phrasebook.spot_phrases())
-    return Engine("slow", "pocketsphinx, slowed down", lambda: SlowRecognizer(real.make(), 1.0))
+    return Engine(
+        "slow", "pocketsphinx, slowed down", lambda speaker: SlowRecognizer(real.make(speaker), 1.0)
+    )
 
 
 class CrashingRecognizer:
@@ -51,7 +53,9 @@ class CrashingRecognizer:
 
 def crashing_sphinx(spec, phrasebook) -> Engine:
     real = choose_engine("sphinx", hotwords=phrasebook.spot_phrases())
-    return Engine("crashing", "pocketsphinx, crashing", lambda: CrashingRecognizer(real.make()))
+    return Engine(
+        "crashing", "pocketsphinx, crashing", lambda speaker: CrashingRecognizer(real.make(speaker))
+    )
 
 
 class StuckRecognizer:
@@ -74,4 +78,38 @@ class StuckRecognizer:
 
 def stuck_sphinx(spec, phrasebook) -> Engine:
     real = choose_engine("sphinx", hotwords=phrasebook.spot_phrases())
-    return Engine("stuck", "pocketsphinx, stuck", lambda: StuckRecognizer(real.make()))
+    return Engine(
+        "stuck", "pocketsphinx, stuck", lambda speaker: StuckRecognizer(real.make(speaker))
+    )
+
+
+class BehindRecognizer:
+    """A real recogniser that takes `ratio` times as long as the audio it is given, like an
+    engine too slow for real time on an overloaded machine."""
+
+    name = "behind"
+
+    def __init__(self, inner, ratio: float) -> None:
+        self._inner, self._ratio = inner, ratio
+
+    def accept(self, pcm):
+        started = time.monotonic()
+        result = self._inner.accept(pcm)
+        spent = time.monotonic() - started
+        time.sleep(max(0.0, pcm.size / 16000 * self._ratio - spent))
+        return result
+
+    def finish(self):
+        return self._inner.finish()
+
+
+def slow_agent_sphinx(spec=None, phrasebook=None) -> Engine:
+    """PocketSphinx, with the agent's recogniser 1.5 times slower than real time."""
+    hotwords = phrasebook.spot_phrases() if phrasebook is not None else []
+    real = choose_engine("sphinx", hotwords=hotwords)
+
+    def make(speaker):
+        recognizer = real.make(speaker)
+        return BehindRecognizer(recognizer, 1.5) if speaker == "agent" else recognizer
+
+    return Engine("behind", "pocketsphinx, agent 1.5x slower than real time", make)

@@ -12,7 +12,8 @@ TOKEN = "T0KEN-s3cret-5678"
 
 class Hook:
     """A webhook receiver; `script` is what to do with each request in turn (the last repeats):
-    an HTTP status code, or ("stall", seconds) before answering 200."""
+    an HTTP status code, ("stall", seconds) before answering 200, or "garbage": a reply that
+    is not HTTP at all (a broken proxy), which the client sees as a protocol error."""
 
     def __init__(self, script: list, port: int = 0) -> None:
         self.script = list(script)
@@ -26,6 +27,10 @@ class Hook:
                 hook.bodies.append(body)
                 hook.paths.append(self.path)
                 step = hook.script.pop(0) if len(hook.script) > 1 else hook.script[0]
+                if step == "garbage":
+                    self.wfile.write(b"NOT-HTTP garbage\r\n\r\n")
+                    self.close_connection = True
+                    return
                 if isinstance(step, tuple):
                     time.sleep(step[1])
                     step = 200

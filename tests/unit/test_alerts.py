@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from deescalate.alerts import Alert, AlertError
+from deescalate.alerts.notifier import Alert, AlertError
 from deescalate.alerts.webhook import WebhookNotifier, check_url
 from deescalate.cli.main import main
 from tests.support.webhook import TOKEN, Hook

@@ -19,6 +19,12 @@ from deescalate.tension.cues import ID_PATTERN, Cue
 
 DEFAULT_PHRASEBOOK = default_phrasebook()
 
+
+def phrasebook_paths(configured: Sequence[str | Path]) -> list[Path]:
+    """The configured files (a base, then team overlays), or the default phrasebook."""
+    return [Path(p) for p in configured] or [DEFAULT_PHRASEBOOK]
+
+
 Category = Literal[
     "calming",
     "listening",

@@ -32,7 +32,7 @@ class PhrasebookWatcher:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(2.0)
+        self._thread.join(0.5)  # a watch on a slow share is left to end on its own
 
     def _run(self) -> None:
         from watchfiles import watch

@@ -1,22 +1,30 @@
 """An outbox on disk (one SQLite file) and the thread that empties it.
 
-Every alert is written to the file before anything is sent, and stays `queued` until the
-receiver accepts it, so a network outage or a restart loses nothing (an alert may, rarely,
-be delivered twice if the app stops between the POST and the write that marks it sent).
+`add` only hands the alert to the outbox's thread and returns its key: the caller (the
+window) never waits on the disk or the network. The thread writes each alert to the file
+before sending it, and it stays `queued` until the receiver accepts it, so a network outage
+or a restart loses nothing (an alert may, rarely, be delivered twice if the app stops
+between the POST and the write that marks it sent). When the file can't be written (a full
+disk), alerts are still sent from memory, and written once the disk has room.
+
+The thread survives any error: it logs it, reports it and carries on.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import queue
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from deescalate.alerts import AlertError, AlertStatus, StatusCallback
+from deescalate.alerts.notifier import AlertError, AlertStatus, StatusCallback
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +39,27 @@ CREATE TABLE IF NOT EXISTS alerts (
     detail TEXT NOT NULL DEFAULT ''
 )
 """
+OUTBOX_FILE = "alerts-outbox.sqlite"
+ERROR_PAUSE = 5.0
+"""Seconds the thread rests after an unexpected error before it carries on."""
 
 
 class DeliveryResult(Protocol):
     ok: bool
     retry: bool
     detail: str
+
+
+@dataclass
+class _Pending:
+    key: str
+    body: dict
+    created: float
+    attempts: int = 0
+    next_try: float = 0.0
+    state: str = "queued"
+    detail: str = "waiting to be sent"
+    saved: bool = False
 
 
 class Outbox:
@@ -48,40 +71,40 @@ class Outbox:
         first_retry: float,
         max_retry: float,
         give_up_after: float,
+        on_problem: Callable[[str | None], None] | None = None,
     ) -> None:
-        self.path = path
+        self.path = path / OUTBOX_FILE if path.is_dir() else path
         self._deliver = deliver
         self._on_status = on_status
+        self._on_problem = on_problem or (lambda _message: None)
         self._first_retry, self._max_retry = first_retry, max_retry
         self._give_up_after = give_up_after
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
+        self._incoming: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
+        self._unsaved: dict[str, _Pending] = {}
+        """Alerts the file could not take yet: sent from memory meanwhile."""
+        self._disk_problem = False
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._db = _open(path)
+        self._db = _open(self.path)
         self._thread = threading.Thread(target=self._run, name="alert-outbox", daemon=True)
         self._thread.start()
 
-    def add(self, body: dict) -> int:
-        now = time.time()
-        with self._lock:
-            try:
-                cursor = self._db.execute(
-                    "INSERT INTO alerts (created, body, next_try) VALUES (?, ?, ?)",
-                    (now, json.dumps(body, ensure_ascii=False), now),
-                )
-                self._db.commit()
-            except sqlite3.Error as exc:
-                raise AlertError(_cannot_write(self.path, exc)) from exc
-            alert_id = int(cursor.lastrowid or 0)
-        self._report(AlertStatus(alert_id, "queued", 0, "waiting to be sent"))
+    def add(self, body: dict) -> str:
+        """Hands the alert to the outbox's thread; returns its key at once."""
+        pending = _Pending(uuid.uuid4().hex, body, time.time())
+        self._incoming.put(pending)
         self._wake.set()
-        return alert_id
+        return pending.key
 
-    def status(self, alert_id: int) -> AlertStatus | None:
+    def status(self, key: str) -> AlertStatus | None:
         with self._lock:
+            if key in self._unsaved:
+                p = self._unsaved[key]
+                return AlertStatus(key, p.state, p.attempts, p.detail)  # type: ignore[arg-type]
             row = self._db.execute(
-                "SELECT id, state, attempts, detail FROM alerts WHERE id = ?", (alert_id,)
+                "SELECT key, state, attempts, detail FROM alerts WHERE key = ?", (key,)
             ).fetchone()
         return AlertStatus(*row) if row else None
 
@@ -89,103 +112,187 @@ class Outbox:
         """The latest alerts, newest first: what the overlay shows after a restart."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT id, state, attempts, detail FROM alerts ORDER BY id DESC LIMIT ?", (limit,)
+                "SELECT key, state, attempts, detail FROM alerts ORDER BY id DESC LIMIT ?",
+                (limit,),
             ).fetchall()
         return [AlertStatus(*row) for row in rows]
 
-    def wait(self, alert_id: int, timeout: float) -> AlertStatus | None:
+    def wait(self, key: str, timeout: float) -> AlertStatus | None:
         deadline = time.monotonic() + timeout
         while True:
-            status = self.status(alert_id)
+            status = self.status(key)
             left = deadline - time.monotonic()
-            if status is None or status.state != "queued" or left <= 0:
+            if (status is not None and status.state != "queued") or left <= 0:
                 return status
             with self._changed:
                 self._changed.wait(min(left, 0.2))
 
-    def close(self) -> None:
+    def close(self, timeout: float = 1.0) -> None:
+        """Stops the thread; alerts not yet sent stay queued in the file for the next
+        start. Never waits longer than `timeout` (a POST in flight is left to time out)."""
         self._stop.set()
         self._wake.set()
-        self._thread.join(timeout=15)
-        with self._lock:
-            self._db.close()
+        self._thread.join(timeout)
 
     # --- the delivery thread ------------------------------------------------------------
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            due = self._next_due()
-            if due is None:
-                self._wait(None)
-                continue
-            alert_id, body, attempts, created, next_try = due
-            if next_try > time.time():
-                self._wait(next_try - time.time())
-                continue
-            self._attempt(alert_id, json.loads(body), attempts + 1, created)
+            try:
+                self._step()
+            except Exception as exc:  # never let the thread die: alerts wait on it
+                log.exception("alert outbox")
+                self._on_problem(f"Supervisor alerts hit an internal error ({exc}); retrying.")
+                self._stop.wait(ERROR_PAUSE)
+        try:
+            self._save_new()
+            with self._lock:
+                self._db.close()
+        except Exception:
+            log.exception("closing the alert outbox")
+        for pending in self._unsaved.values():
+            log.error("alert not kept (the outbox could not be written): %s", pending.detail)
 
-    def _wait(self, seconds: float | None) -> None:
+    def _step(self) -> None:
+        self._save_new()
+        due = self._next_due()
+        if due is None:
+            self._sleep(None)
+        elif due.next_try > time.time():
+            self._sleep(due.next_try - time.time())
+        else:
+            self._attempt(due)
+
+    def _sleep(self, seconds: float | None) -> None:
         self._wake.wait(seconds)
         self._wake.clear()
 
-    def _next_due(self) -> tuple | None:
-        with self._lock:
-            return self._db.execute(
-                "SELECT id, body, attempts, created, next_try FROM alerts "
-                "WHERE state = 'queued' ORDER BY next_try, id LIMIT 1"
-            ).fetchone()
+    def _save_new(self) -> None:
+        """Writes alerts handed over since last time, and those the disk refused before."""
+        while True:
+            try:
+                pending = self._incoming.get_nowait()
+            except queue.Empty:
+                break
+            self._unsaved[pending.key] = pending
+            self._report(pending)
+        for pending in list(self._unsaved.values()):
+            try:
+                self._insert(pending)
+            except sqlite3.Error as exc:
+                if not self._disk_problem:
+                    self._disk_problem = True
+                    log.error("%s", _cannot_write(self.path, exc))
+                    self._on_problem(_cannot_write(self.path, exc) + " Alerts are still sent.")
+                return
+            del self._unsaved[pending.key]
+        if self._disk_problem:
+            self._disk_problem = False
+            self._on_problem(None)
 
-    def _attempt(self, alert_id: int, body: dict, attempts: int, created: float) -> None:
-        result = self._deliver(body)
+    def _insert(self, p: _Pending) -> None:
+        with self._changed:
+            self._db.execute(
+                "INSERT INTO alerts (key, created, body, state, attempts, next_try, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
+                "state = excluded.state, attempts = excluded.attempts, "
+                "next_try = excluded.next_try, detail = excluded.detail",
+                (
+                    p.key,
+                    p.created,
+                    json.dumps(p.body, ensure_ascii=False),
+                    p.state,
+                    p.attempts,
+                    p.next_try,
+                    p.detail,
+                ),
+            )
+            self._db.commit()
+
+    def _next_due(self) -> _Pending | None:
+        candidates = [p for p in self._unsaved.values() if p.state == "queued"]
+        in_memory = list(self._unsaved)
+        marks = ",".join("?" * len(in_memory))
+        with self._lock:
+            row = self._db.execute(
+                "SELECT key, body, created, attempts, next_try FROM alerts "
+                f"WHERE state = 'queued' AND key NOT IN ({marks}) ORDER BY next_try, id LIMIT 1",
+                in_memory,
+            ).fetchone()
+        if row is not None:
+            key, body, created, attempts, next_try = row
+            candidates.append(
+                _Pending(key, json.loads(body), created, attempts, next_try, saved=True)
+            )
+        return min(candidates, key=lambda p: p.next_try, default=None)
+
+    def _attempt(self, p: _Pending) -> None:
+        try:
+            result = self._deliver(p.body)
+        except Exception as exc:  # a delivery bug must not lose the alert
+            log.exception("alert delivery")
+            result = _Failed(f"internal error while sending ({type(exc).__name__})")
         now = time.time()
+        p.attempts += 1
         if result.ok:
-            state, detail, next_try = "sent", result.detail, now
-        elif not result.retry or now - created >= self._give_up_after:
-            state, detail, next_try = "failed", result.detail, now
+            p.state, p.detail, p.next_try = "sent", result.detail, now
+        elif not result.retry or now - p.created >= self._give_up_after:
+            p.state, p.detail, p.next_try = "failed", result.detail, now
         else:
-            delay = min(self._first_retry * 2 ** (attempts - 1), self._max_retry)
-            state, detail, next_try = (
+            delay = min(self._first_retry * 2 ** (p.attempts - 1), self._max_retry)
+            p.state, p.detail, p.next_try = (
                 "queued",
                 f"{result.detail}; retry in {delay:g} s",
-                now + delay,
+                (now + delay),
             )
-        log.info("alert %d %s: %s", alert_id, state, detail)
+        log.info("alert %s %s: %s", p.key[:8], p.state, p.detail)
+        if p.saved:
+            self._update(p)
         with self._changed:
-            try:
+            self._changed.notify_all()
+        self._report(p)
+
+    def _update(self, p: _Pending) -> None:
+        try:
+            with self._changed:
                 self._db.execute(
                     "UPDATE alerts SET state = ?, attempts = ?, next_try = ?, detail = ? "
-                    "WHERE id = ?",
-                    (state, attempts, next_try, detail, alert_id),
+                    "WHERE key = ?",
+                    (p.state, p.attempts, p.next_try, p.detail, p.key),
                 )
                 self._db.commit()
-            except sqlite3.Error as exc:
-                log.error("%s", _cannot_write(self.path, exc))
-                self._stop.wait(self._max_retry)
-                return
-            self._changed.notify_all()
-        self._report(AlertStatus(alert_id, state, attempts, detail))
+        except sqlite3.Error as exc:  # keep the news in memory until the disk takes it
+            log.error("%s", _cannot_write(self.path, exc))
+            p.saved = False
+            self._unsaved[p.key] = p
 
-    def _report(self, status: AlertStatus) -> None:
+    def _report(self, p: _Pending) -> None:
         if self._on_status is None:
             return
         try:
-            self._on_status(status)
+            self._on_status(AlertStatus(p.key, p.state, p.attempts, p.detail))  # type: ignore[arg-type]
         except Exception:
             log.exception("alert status callback failed")
 
 
-OUTBOX_FILE = "alerts-outbox.sqlite"
+@dataclass(frozen=True)
+class _Failed:
+    detail: str
+    ok: bool = False
+    retry: bool = True
 
 
 def _open(path: Path) -> sqlite3.Connection:
-    """`path` is the outbox file, or a folder to keep it in."""
-    if path.is_dir():
-        path = path / OUTBOX_FILE
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(path, check_same_thread=False, timeout=5)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute(SCHEMA)
+        columns = {row[1] for row in db.execute("PRAGMA table_info(alerts)")}
+        if "key" not in columns:  # an outbox from the previous version
+            db.execute("ALTER TABLE alerts ADD COLUMN key TEXT")
+            db.execute("UPDATE alerts SET key = 'legacy-' || id")
+        db.execute("CREATE UNIQUE INDEX IF NOT EXISTS alerts_by_key ON alerts(key)")
         # A start is a good moment to retry: whatever kept the network down may be gone.
         db.execute("UPDATE alerts SET next_try = ? WHERE state = 'queued'", (time.time(),))
         db.commit()

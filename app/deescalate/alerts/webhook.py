@@ -7,15 +7,17 @@ only `scheme://host` ever appears in logs and messages (`safe_target`).
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from deescalate.alerts import FORMATS, Alert, AlertError, AlertStatus, StatusCallback
+from deescalate.alerts.notifier import FORMATS, Alert, AlertError, AlertStatus, StatusCallback
 from deescalate.alerts.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -138,6 +140,9 @@ def post(url: str, body: dict, timeout: float = TIMEOUT) -> Delivery:
         reason = getattr(exc, "reason", exc)
         reason = getattr(reason, "strerror", None) or str(reason)
         return Delivery(False, True, f"cannot reach {target} ({_scrub(str(reason), url)})")
+    except http.client.HTTPException as exc:  # a broken answer (connection cut mid-reply)
+        name = type(exc).__name__
+        return Delivery(False, True, f"bad answer from {target} ({name}): will retry")
 
 
 def _scrub(text: str, url: str) -> str:
@@ -164,6 +169,7 @@ class WebhookNotifier:
         outbox: Path,
         fmt: str = "teams",
         on_status: StatusCallback | None = None,
+        on_problem: Callable[[str | None], None] | None = None,
         first_retry: float = 2.0,
         max_retry: float = 300.0,
         give_up_after: float = 24 * 3600.0,
@@ -175,22 +181,28 @@ class WebhookNotifier:
         self.fmt = fmt
         self._timeout = timeout
         self._outbox = Outbox(
-            Path(outbox), self._deliver, on_status, first_retry, max_retry, give_up_after
+            Path(outbox),
+            self._deliver,
+            on_status,
+            first_retry,
+            max_retry,
+            give_up_after,
+            on_problem,
         )
         log.info("alerts go to %s as %s", safe_target(self.url), fmt)
 
-    def send(self, alert: Alert) -> int:
+    def send(self, alert: Alert) -> str:
         return self._outbox.add(payload(alert, self.fmt))
 
-    def status(self, alert_id: int) -> AlertStatus | None:
-        return self._outbox.status(alert_id)
+    def status(self, key: str) -> AlertStatus | None:
+        return self._outbox.status(key)
 
     def recent(self, limit: int = 20) -> list[AlertStatus]:
         return self._outbox.recent(limit)
 
-    def wait(self, alert_id: int, timeout: float) -> AlertStatus | None:
+    def wait(self, key: str, timeout: float) -> AlertStatus | None:
         """Blocks until the alert is sent or failed, or `timeout` seconds pass."""
-        return self._outbox.wait(alert_id, timeout)
+        return self._outbox.wait(key, timeout)
 
     def close(self) -> None:
         self._outbox.close()

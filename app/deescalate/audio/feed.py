@@ -22,6 +22,7 @@ SAMPLE_RATE = 16_000
 class FeedCounters:
     blocks_in: int = 0
     blocks_dropped: int = 0
+    samples_dropped: int = 0
     overflows: int = 0
 
 
@@ -50,6 +51,8 @@ class SpeakerFeed:
         self._samples = 0
         self._max_samples = max(1, int(max_seconds * rate))
         self._closed = False
+        self._gap = 0
+        """Samples dropped since the last block was taken: they came before the next one."""
         self._changed = threading.Condition()
 
     def push_nowait(self, block: np.ndarray) -> None:
@@ -59,7 +62,10 @@ class SpeakerFeed:
             self.counters.blocks_in += 1
             dropped = 0
             while self._samples > self._max_samples and len(self._blocks) > 1:
-                self._samples -= self._blocks.popleft().size
+                lost = self._blocks.popleft().size
+                self._samples -= lost
+                self._gap += lost
+                self.counters.samples_dropped += lost
                 dropped += 1
             self.counters.blocks_dropped += dropped
             total = self.counters.blocks_dropped
@@ -100,13 +106,19 @@ class SpeakerFeed:
 
     def pop(self, timeout: float) -> np.ndarray | None:
         """Next block, or None on timeout; raises FeedClosed after the last block."""
+        return self.take(timeout)[0]
+
+    def take(self, timeout: float) -> tuple[np.ndarray | None, int]:
+        """Like `pop`, with the number of samples dropped since the last block taken: audio
+        that was lost between that block and this one, which the call clock must count."""
         with self._changed:
             self._changed.wait_for(lambda: self._blocks or self._closed, timeout)
+            gap, self._gap = self._gap, 0
             if self._blocks:
                 block = self._blocks.popleft()
                 self._samples -= block.size
                 self._changed.notify_all()
-                return block
-            if self._closed:
+                return block, gap
+            if self._closed and not gap:
                 raise FeedClosed
-            return None
+            return None, gap

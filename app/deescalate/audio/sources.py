@@ -31,6 +31,8 @@ class SourceHealth:
     detail: str
     dropped_blocks: int = 0
     overflows: int = 0
+    late_events: int = 0
+    """Events of this speaker released out of call-time order (its recogniser fell behind)."""
     error: str | None = None
     """Set when the source failed in a way the user must hear about (a damaged file)."""
 

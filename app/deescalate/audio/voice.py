@@ -92,6 +92,12 @@ class VoiceTracker:
         self._buffer = np.zeros(0, dtype=np.float32)
         self._samples = 0
 
+    def skip_to(self, samples: int) -> None:
+        """Audio up to sample `samples` of the call was lost: start the next window there
+        (the part of a window heard before the gap is dropped with it)."""
+        self._buffer = np.zeros(0, dtype=np.float32)
+        self._samples = samples
+
     def process(self, samples: np.ndarray) -> list[VoiceEvent]:
         """Feed 16 kHz float samples; returns a VoiceEvent per completed half second."""
         self._buffer = np.concatenate([self._buffer, samples])

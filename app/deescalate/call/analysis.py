@@ -28,7 +28,7 @@ class CallAnalysis:
         coaching: bool = True,
         split_calls: bool = False,
     ) -> None:
-        self._phrasebook, self._coaching = phrasebook, coaching
+        self.phrasebook, self._coaching = phrasebook, coaching
         self.detector = TensionDetector(phrasebook)
         self.advisor = Advisor(phrasebook, coaching)
         self._emit = on_event
@@ -54,9 +54,9 @@ class CallAnalysis:
             self._last_speech = voice.t
             if not self._in_call:
                 self._in_call = True
-                self.detector = TensionDetector(self._phrasebook)
+                self.detector = TensionDetector(self.phrasebook)
                 self.detector.advance(voice.t - voice.t % 0.5)
-                self.advisor = Advisor(self._phrasebook, self._coaching)
+                self.advisor = Advisor(self.phrasebook, self._coaching)
                 self._emit(CallEvent(voice.t, "started"))
         elif self._in_call and voice.t - self._last_speech >= CALL_ENDS_AFTER:
             self._in_call = False

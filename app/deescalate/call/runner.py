@@ -1,5 +1,9 @@
-"""One call running in the background: pipeline and analysis on a worker thread, events out
-through a queue that the display drains on its own schedule. No Qt here."""
+"""One call: the pipeline (audio → words and voice) into the analysis (detector → advisor).
+
+The same runtime serves the call's child process (on a worker thread, events out through a
+queue that the parent drains on its own schedule) and the terminal commands `listen` and
+`demo` (`run` on the caller's thread, events to a printer). No Qt here.
+"""
 
 from __future__ import annotations
 
@@ -24,9 +28,14 @@ class CallRunner:
         phrasebook: Phrasebook,
         live: bool,
         coaching: bool = True,
+        analysis: CallAnalysis | None = None,
     ) -> None:
+        """Without `analysis`, events go to `events` for `drain`; with one, to wherever that
+        analysis sends them."""
         self.events: queue.Queue[Event] = queue.Queue()
-        self.analysis = CallAnalysis(phrasebook, self.events.put, coaching, split_calls=live)
+        self.analysis = analysis or CallAnalysis(
+            phrasebook, self.events.put, coaching, split_calls=live
+        )
         self.pipeline: Pipeline | None = None
         self._sources, self._engine, self._live = sources, engine, live
         self._stopping = threading.Event()
@@ -34,7 +43,12 @@ class CallRunner:
         self.finished = threading.Event()
 
     def start(self) -> None:
+        """Runs the call on a worker thread."""
         self._thread.start()
+
+    def run(self) -> None:
+        """Runs the call on this thread until its audio ends or `stop()` is called."""
+        self._run(report_errors=False)
 
     def stop(self) -> None:
         """Asks the call to end and returns at once; `finished` is set when it has."""
@@ -58,15 +72,17 @@ class CallRunner:
                 break
         return out
 
-    def _run(self) -> None:
+    def _run(self, report_errors: bool = True) -> None:
         try:
             # Recognisers take a second or more to load: never on the caller's (GUI) thread.
             self.pipeline = Pipeline(self._sources, self._engine.make, live=self._live)
             if self._stopping.is_set():
                 return
             self.analysis.follow(self.pipeline)
-        except Exception as exc:  # report on the display; the window stays up
-            log.exception("call stopped")
+        except Exception as exc:
+            if not report_errors:
+                raise
+            log.exception("call stopped")  # reported on the display; the window stays up
             self.events.put(ErrorEvent(0.0, f"call stopped: {exc}"))
         finally:
             self.pipeline = None  # free the recognisers and resamplers once the call is over

@@ -6,9 +6,10 @@ import argparse
 import getpass
 from datetime import datetime
 
-from deescalate.alerts import FORMATS, Alert, AlertError
+from deescalate.alerts.notifier import FORMATS, Alert, AlertError
 from deescalate.alerts.webhook import check_url, payload, post
 from deescalate.cli.common import EXIT_FAILED, EXIT_OK, BadInput
+from deescalate.config.settings import Settings
 
 
 def register(sub, _add_engine_options) -> None:
@@ -23,11 +24,11 @@ def register(sub, _add_engine_options) -> None:
     test.set_defaults(func=cmd_alerts_test)
 
 
-def cmd_alerts_test(args: argparse.Namespace, settings) -> int:
-    url = args.url or getattr(settings, "alert_webhook_url", "") or ""
+def cmd_alerts_test(args: argparse.Namespace, settings: Settings) -> int:
+    url = args.url or settings.alert_webhook_url or ""
     if not url:
         raise BadInput("No webhook URL: pass --url https://... or set alert_webhook_url.")
-    fmt = args.format or getattr(settings, "alert_format", None) or "teams"
+    fmt = args.format or settings.alert_format
     try:
         url = check_url(url)
         body = payload(_test_alert(args.agent), fmt)

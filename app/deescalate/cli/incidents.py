@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from deescalate.cli.common import EXIT_OK, BadInput
+from deescalate.config.settings import Settings
 from deescalate.records.store import RecordError, RecordStore, UnknownIncident, default_path
 from deescalate.supervisor.summary import plot, summarise, table
 
@@ -95,7 +96,7 @@ def flat(incident: dict) -> dict:
     }
 
 
-def cmd_list(args: argparse.Namespace, _settings) -> int:
+def cmd_list(args: argparse.Namespace, _settings: Settings) -> int:
     incidents = _read(open_records(args).incidents)
     if not incidents:
         print("No incident records.")
@@ -109,7 +110,7 @@ def cmd_list(args: argparse.Namespace, _settings) -> int:
     return EXIT_OK
 
 
-def cmd_show(args: argparse.Namespace, _settings) -> int:
+def cmd_show(args: argparse.Namespace, _settings: Settings) -> int:
     store = open_records(args)
     try:
         incident = _read(lambda: store.get_incident(args.id))
@@ -123,7 +124,7 @@ def cmd_show(args: argparse.Namespace, _settings) -> int:
     return EXIT_OK
 
 
-def cmd_export(args: argparse.Namespace, _settings) -> int:
+def cmd_export(args: argparse.Namespace, _settings: Settings) -> int:
     rows = [flat(i) for i in _read(open_records(args).incidents)]
     if args.format == "json":
         text = json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
@@ -141,7 +142,7 @@ def cmd_export(args: argparse.Namespace, _settings) -> int:
     return EXIT_OK
 
 
-def cmd_summary(args: argparse.Namespace, _settings) -> int:
+def cmd_summary(args: argparse.Namespace, _settings: Settings) -> int:
     store = open_records(args)
     summary = _read(lambda: summarise(store.calls(), store.all_call_events()))
     print(table(summary))

@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 
 from deescalate.cli.common import EXIT_OK, BadInput
+from deescalate.config.settings import Settings
 from deescalate.speech.base import SpeechError
 from deescalate.speech.models import (
     MANIFEST_NAME,
@@ -45,11 +46,11 @@ def register(sub, _add_engine_options) -> None:
 
 
 def _in_use(settings) -> Path | None:
-    choice = find_vosk_model(None, getattr(settings, "vosk_model", None) or None)
+    choice = find_vosk_model(None, settings.vosk_model)
     return choice.path.expanduser().resolve() if choice else None
 
 
-def cmd_list(_args: argparse.Namespace, settings) -> int:
+def cmd_list(_args: argparse.Namespace, settings: Settings) -> int:
     models = installed_models()
     if not models:
         print(
@@ -80,7 +81,7 @@ def _chosen(models: list[InstalledModel], wanted: str | None) -> list[InstalledM
     return named
 
 
-def cmd_verify(args: argparse.Namespace, _settings) -> int:
+def cmd_verify(args: argparse.Namespace, _settings: Settings) -> int:
     models = _chosen(installed_models(), args.model)
     if not models:
         raise BadInput("No Vosk model installed: install one with `deescalate models install`.")
@@ -99,7 +100,7 @@ def cmd_verify(args: argparse.Namespace, _settings) -> int:
     return EXIT_OK
 
 
-def cmd_install(args: argparse.Namespace, _settings) -> int:
+def cmd_install(args: argparse.Namespace, _settings: Settings) -> int:
     try:
         target = install_model(args.source, args.machine, args.replace, args.sha256)
     except SpeechError as exc:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from deescalate.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, BadInput
 from deescalate.cli.replaying import Replayer, add_replay_options, load_book, phrasebook_paths
+from deescalate.config.settings import Settings
 from deescalate.supervisor.check import check_files
 from deescalate.supervisor.expectations import (
     ExpectationError,
@@ -38,8 +39,8 @@ def register(sub, _add_engine_options) -> None:
     test.set_defaults(func=cmd_test)
 
 
-def cmd_check(args: argparse.Namespace, settings) -> int:
-    paths = args.files or phrasebook_paths(argparse.Namespace(), settings)
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    paths = args.files or phrasebook_paths(args, settings)
     findings = check_files(paths)
     errors = [f for f in findings if f.severity == "error"]
     warnings = [f for f in findings if f.severity == "warning"]
@@ -63,7 +64,7 @@ def cmd_check(args: argparse.Namespace, settings) -> int:
     return EXIT_BAD_INPUT if errors else EXIT_OK
 
 
-def cmd_test(args: argparse.Namespace, settings) -> int:
+def cmd_test(args: argparse.Namespace, settings: Settings) -> int:
     try:
         spec = read_expectations(args.file)
     except ExpectationError as exc:
@@ -72,7 +73,7 @@ def cmd_test(args: argparse.Namespace, settings) -> int:
     unknown = unknown_names(spec, book)
     if unknown:
         raise BadInput(" ".join(unknown))
-    replay = Replayer(book, args, settings)
+    replay = Replayer(book, settings)
     results = []
     for call in spec.calls:
         record = replay(call.call)

@@ -6,23 +6,20 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from deescalate.advice.phrasebook import (
-    DEFAULT_PHRASEBOOK,
-    Phrasebook,
-    PhrasebookError,
-    load_phrasebook,
-)
+from deescalate import bootstrap
+from deescalate.advice.phrasebook import Phrasebook, PhrasebookError, load_phrasebook
+from deescalate.advice.phrasebook import phrasebook_paths as configured_or_default
 from deescalate.audio.file_source import AudioFileError
 from deescalate.cli.common import BadInput
+from deescalate.config.settings import Settings
 from deescalate.speech.base import SpeechError
+from deescalate.speech.engines import ENGINES, Engine
 from deescalate.supervisor.replay import CallRecord, replay_call
 from deescalate.supervisor.transcripts import TranscriptError
 
 
 def add_replay_options(parser: argparse.ArgumentParser) -> None:
     """The options that change how calls are replayed (not how events are printed)."""
-    from deescalate.speech.engines import ENGINES
-
     parser.add_argument("--engine", choices=ENGINES, help="speech engine for recordings")
     parser.add_argument("--model", help="Vosk model folder, for recordings")
     parser.add_argument(
@@ -32,11 +29,12 @@ def add_replay_options(parser: argparse.ArgumentParser) -> None:
 
 
 def phrasebook_paths(
-    args: argparse.Namespace, settings, fallback: Sequence[Path] = ()
+    args: argparse.Namespace, settings: Settings, fallback: Sequence[Path] = ()
 ) -> list[Path]:
-    given = getattr(args, "phrasebook", None)
-    configured = [Path(p) for p in getattr(settings, "phrasebook", ()) or ()]
-    return list(given or fallback or configured or [DEFAULT_PHRASEBOOK])
+    """The files to replay with: --phrasebook, else `fallback` (an expectations file's
+    own), else the configured ones, else the default phrasebook."""
+    given: list[Path] = getattr(args, "phrasebook", None) or []
+    return list(given or fallback) or configured_or_default(settings.phrasebook)
 
 
 def load_book(paths: Sequence[Path]) -> Phrasebook:
@@ -47,35 +45,24 @@ def load_book(paths: Sequence[Path]) -> Phrasebook:
 
 
 class Replayer:
-    """Replays calls with one phrasebook; the speech engine is chosen only if a recording
+    """Replays calls with one phrasebook; the speech engine is loaded only if a recording
     needs one, so transcripts never load a model."""
 
-    def __init__(self, book: Phrasebook, args: argparse.Namespace, settings) -> None:
+    def __init__(self, book: Phrasebook, settings: Settings) -> None:
         self.book = book
-        self._args, self._settings = args, settings
-        self._engine = None
-        self._coaching = getattr(settings, "coaching", True) and not getattr(
-            args, "no_coaching", False
-        )
+        self._settings = settings
+        self._engine: Engine | None = None
 
     def __call__(self, path: Path) -> CallRecord:
         try:
-            return replay_call(path, self.book, self._coaching, self._make_engine)
+            return replay_call(path, self.book, self._settings.coaching, self._make_engine)
         except (TranscriptError, AudioFileError) as exc:
             raise BadInput(str(exc)) from exc
 
-    def _make_engine(self):
+    def _make_engine(self) -> Engine:
         if self._engine is None:
-            from deescalate.speech.engines import choose_engine
-
-            name = getattr(self._args, "engine", None) or getattr(self._settings, "engine", "auto")
             try:
-                self._engine = choose_engine(
-                    name,
-                    getattr(self._args, "model", None),
-                    getattr(self._settings, "vosk_model", None),
-                    self.book.spot_phrases(),
-                )
+                self._engine = bootstrap.engine(self._settings, self.book)
             except SpeechError as exc:
                 raise BadInput(str(exc)) from exc
         return self._engine

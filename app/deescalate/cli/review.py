@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from deescalate.cli.common import EXIT_BAD_INPUT, EXIT_OK, BadInput
 from deescalate.cli.replaying import Replayer, add_replay_options, load_book, phrasebook_paths
+from deescalate.config.settings import Settings
 from deescalate.supervisor.review.report import CallReview, call_page, index_page
 
 CALL_SUFFIXES = (".txt", ".jsonl", ".wav", ".flac")
@@ -50,11 +51,11 @@ def _label(paths: list[Path]) -> str:
     return " + ".join(p.name for p in paths)
 
 
-def cmd_review(args: argparse.Namespace, settings) -> int:
+def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     calls = find_calls(args.calls)
     books = phrasebook_paths(args, settings)
-    replay = Replayer(load_book(books), args, settings)
-    other = Replayer(load_book(args.compare), args, settings) if args.compare else None
+    replay = Replayer(load_book(books), settings)
+    other = Replayer(load_book(args.compare), settings) if args.compare else None
     labels = (_label(books), _label(args.compare or []))
     _prepare(args.out)
     reviews = []

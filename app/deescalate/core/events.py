@@ -57,6 +57,7 @@ class StatusEvent(Event):
     detail: str
     dropped_blocks: int = 0
     overflows: int = 0
+    late_events: int = 0
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,2 @@
-"""Records kept for supervisors: suggestion feedback and incident records, in SQLite."""
+"""Records kept for supervisors (calls, their events, suggestion feedback, incident
+records) in SQLite, written and read off the window's thread, redacted on the way in."""

@@ -13,14 +13,20 @@ import json
 import logging
 import os
 import sqlite3
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-import platformdirs
-
-from deescalate.core.events import Event
+from deescalate.config.paths import records_file
+from deescalate.records.ops import (
+    CompleteIncident,
+    EndCall,
+    Feedback,
+    OpenIncident,
+    RecordEvent,
+    RecordOp,
+    StartCall,
+    UpdateIncidentActions,
+)
 from deescalate.records.redact import redact, redact_all
 
 log = logging.getLogger(__name__)
@@ -73,6 +79,19 @@ MIGRATIONS = (
     ALTER TABLE incidents ADD COLUMN updated_at REAL;
     UPDATE incidents SET updated_at = at;
     """,
+    # 4: keys made by the app, so a write replayed after a restart is written once.
+    """
+    ALTER TABLE calls ADD COLUMN key TEXT;
+    UPDATE calls SET key = 'legacy-' || id;
+    CREATE UNIQUE INDEX calls_by_key ON calls(key);
+    ALTER TABLE call_events ADD COLUMN key TEXT;
+    CREATE UNIQUE INDEX call_events_by_key ON call_events(key);
+    ALTER TABLE feedback ADD COLUMN key TEXT;
+    CREATE UNIQUE INDEX feedback_by_key ON feedback(key);
+    ALTER TABLE incidents ADD COLUMN key TEXT;
+    UPDATE incidents SET key = 'legacy-' || id;
+    CREATE UNIQUE INDEX incidents_by_key ON incidents(key);
+    """,
 )
 OUTCOMES = (
     "resolved on the call",
@@ -90,20 +109,7 @@ class RecordError(Exception):
 
 
 def default_path() -> Path:
-    return Path(platformdirs.user_data_dir("deescalate", appauthor=False)) / "records.sqlite"
-
-
-@dataclass(frozen=True)
-class Incident:
-    """The SOP's record of an escalation: pre-filled when it happens, completed by the agent
-    after the call (customer reference, outcome, notes)."""
-
-    call_t: float
-    reason: str
-    behaviours: list[str]
-    actions: list[str]
-    outcome: str = ""
-    call_id: int | None = None
+    return records_file()
 
 
 class UnknownIncident(LookupError):
@@ -114,23 +120,9 @@ class Records(Protocol):
     """What the session needs from a records store; a fleet can swap the SQLite file for a
     shared server behind the same methods."""
 
-    def start_call(self, at: float, demo: bool) -> int: ...
+    def apply(self, op: RecordOp) -> None: ...
 
-    def end_call(self, call_id: int, at: float) -> None: ...
-
-    def call_event(self, call_id: int, at: float, event: Event) -> None: ...
-
-    def feedback(self, call_t: float, suggestion_id: str, category: str, action: str) -> int: ...
-
-    def incident(self, incident: Incident) -> int: ...
-
-    def update_incident_actions(self, incident_id: int, actions: list[str]) -> None: ...
-
-    def complete_incident(
-        self, incident_id: int, customer_ref: str, outcome: str, notes: str
-    ) -> None: ...
-
-    def get_incident(self, incident_id: int) -> dict: ...
+    def get_incident(self, incident_id: int | str) -> dict: ...
 
     def unfinished_incidents(self) -> list[dict]: ...
 
@@ -157,16 +149,31 @@ class RecordStore:
 
     @staticmethod
     def _migrate(connection: sqlite3.Connection) -> None:
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            with connection:
-                connection.executescript(f"BEGIN; {script} PRAGMA user_version = {number};")
+        """Brings an older file up to date, in one exclusive transaction: the app's writer
+        and reader threads, or the app and a command, may open the file at the same time,
+        and only one of them may migrate it."""
+        if connection.execute("PRAGMA user_version").fetchone()[0] >= len(MIGRATIONS):
+            return
+        connection.execute("BEGIN IMMEDIATE")  # the others wait here (busy timeout)
+        try:
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            for script in MIGRATIONS[version:]:
+                for statement in filter(str.strip, script.split(";")):
+                    connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
 
-    def _write(self, sql: str, values: tuple) -> int:
+    def apply(self, op: RecordOp) -> None:
+        """Writes one operation in its own transaction; writing it twice changes nothing.
+        Raises RecordError naming the file and the fix when it can't be written."""
+        sql, values = _statement(op)
         connection = self._connect()
         try:
             with connection:
-                return int(connection.execute(sql, values).lastrowid or 0)
+                connection.execute(sql, values)
         except sqlite3.Error as exc:
             log.error("record not written to %s: %s", self.path, exc)
             raise RecordError(
@@ -175,67 +182,12 @@ class RecordStore:
         finally:
             connection.close()
 
-    def start_call(self, at: float, demo: bool = False) -> int:
-        return self._write("INSERT INTO calls (started_at, demo) VALUES (?, ?)", (at, int(demo)))
-
-    def end_call(self, call_id: int, at: float) -> None:
-        self._write("UPDATE calls SET ended_at = ? WHERE id = ?", (at, call_id))
-
-    def call_event(self, call_id: int, at: float, event: Event) -> None:
-        data = redact_all(event.to_dict())
-        self._write(
-            "INSERT INTO call_events (call_id, at, t, type, data) VALUES (?,?,?,?,?)",
-            (call_id, at, event.t, event.type, json.dumps(data, ensure_ascii=False)),
-        )
-
-    def feedback(self, call_t: float, suggestion_id: str, category: str, action: str) -> int:
-        return self._write(
-            "INSERT INTO feedback (at, call_t, suggestion_id, category, action) VALUES (?,?,?,?,?)",
-            (time.time(), call_t, suggestion_id, category, action),
-        )
-
-    def incident(self, incident: Incident) -> int:
-        now = time.time()
-        return self._write(
-            "INSERT INTO incidents (at, call_t, reason, behaviours, actions, outcome, call_id, "
-            "updated_at) VALUES (?,?,?,?,?,?,?,?)",
-            (
-                now,
-                incident.call_t,
-                redact(incident.reason),
-                json.dumps(redact_all(incident.behaviours)),
-                json.dumps(redact_all(incident.actions)),
-                redact(incident.outcome),
-                incident.call_id,
-                now,
-            ),
-        )
-
-    def update_incident_actions(self, incident_id: int, actions: list[str]) -> None:
-        self._write(
-            "UPDATE incidents SET actions = ?, updated_at = ? WHERE id = ?",
-            (json.dumps(redact_all(actions)), time.time(), incident_id),
-        )
-
-    def complete_incident(
-        self, incident_id: int, customer_ref: str, outcome: str, notes: str
-    ) -> None:
-        """The agent's part. The customer reference is kept as typed: the agent enters it on
-        purpose so the record can be found from the customer's file."""
-        self._write(
-            "UPDATE incidents SET customer_ref = ?, outcome = ?, notes = ?, completed = 1, "
-            "updated_at = ? WHERE id = ?",
-            (
-                customer_ref.strip(),
-                redact(outcome.strip()),
-                redact(notes.strip()),
-                time.time(),
-                incident_id,
-            ),
-        )
-
-    def get_incident(self, incident_id: int) -> dict:
-        rows = self._incident_rows(f"WHERE incidents.id = {int(incident_id)}")
+    def get_incident(self, incident_id: int | str) -> dict:
+        """By the number `incidents list` shows, or by the key the app gave it."""
+        if isinstance(incident_id, str):
+            rows = self._incident_rows("WHERE incidents.key = ?", (incident_id,))
+        else:
+            rows = self._incident_rows("WHERE incidents.id = ?", (int(incident_id),))
         if not rows:
             raise UnknownIncident(
                 f"No incident {incident_id} in {self.path}: `deescalate incidents list` shows "
@@ -248,11 +200,11 @@ class RecordStore:
         record counts too: agents practise the SOP on the demo."""
         return self._incident_rows("WHERE completed = 0")
 
-    def _rows(self, sql: str) -> list[dict]:
+    def _rows(self, sql: str, values: tuple = ()) -> list[dict]:
         connection = self._connect()
         try:
             connection.row_factory = sqlite3.Row
-            return [dict(r) for r in connection.execute(sql).fetchall()]
+            return [dict(r) for r in connection.execute(sql, values).fetchall()]
         except sqlite3.Error as exc:
             raise RecordError(
                 f"cannot read records at {self.path}: {exc}. Is it a Deescalate records file?"
@@ -263,7 +215,7 @@ class RecordStore:
     def incidents(self) -> list[dict]:
         return self._incident_rows("")
 
-    def _incident_rows(self, where: str) -> list[dict]:
+    def _incident_rows(self, where: str, values: tuple = ()) -> list[dict]:
         return [
             {
                 **r,
@@ -274,7 +226,8 @@ class RecordStore:
             }
             for r in self._rows(
                 "SELECT incidents.*, coalesce(calls.demo, 0) AS demo FROM incidents "
-                f"LEFT JOIN calls ON calls.id = incidents.call_id {where} ORDER BY incidents.id"
+                f"LEFT JOIN calls ON calls.id = incidents.call_id {where} ORDER BY incidents.id",
+                values,
             )
         ]
 
@@ -294,6 +247,67 @@ class RecordStore:
         return [
             {**r, "data": json.loads(r["data"])}
             for r in self._rows(
-                f"SELECT * FROM call_events WHERE call_id = {int(call_id)} ORDER BY id"
+                "SELECT * FROM call_events WHERE call_id = ? ORDER BY id", (int(call_id),)
             )
         ]
+
+
+def _statement(op: RecordOp) -> tuple[str, tuple]:
+    """The SQL for one operation. Everything a caller said or typed is redacted here, except
+    the customer reference, which the agent enters on purpose to find the customer's file."""
+    call_id = "(SELECT id FROM calls WHERE key = ?)"
+    match op:
+        case StartCall():
+            return (
+                "INSERT OR IGNORE INTO calls (key, started_at, demo) VALUES (?, ?, ?)",
+                (op.key, op.at, int(op.demo)),
+            )
+        case EndCall():
+            return "UPDATE calls SET ended_at = ? WHERE key = ?", (op.at, op.key)
+        case RecordEvent():
+            data = json.dumps(redact_all(op.data), ensure_ascii=False)
+            return (
+                "INSERT OR IGNORE INTO call_events (key, call_id, at, t, type, data) "
+                f"VALUES (?, {call_id}, ?, ?, ?, ?)",
+                (op.key, op.call_key, op.at, op.t, op.type, data),
+            )
+        case Feedback():
+            return (
+                "INSERT OR IGNORE INTO feedback (key, at, call_t, suggestion_id, category, "
+                "action) VALUES (?, ?, ?, ?, ?, ?)",
+                (op.key, op.at, op.call_t, op.suggestion_id, op.category, op.action),
+            )
+        case OpenIncident():
+            return (
+                "INSERT OR IGNORE INTO incidents (key, at, call_t, reason, behaviours, actions, "
+                f"outcome, call_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, {call_id}, ?)",
+                (
+                    op.key,
+                    op.at,
+                    op.call_t,
+                    redact(op.reason),
+                    json.dumps(redact_all(list(op.behaviours))),
+                    json.dumps(redact_all(list(op.actions))),
+                    redact(op.outcome),
+                    op.call_key,
+                    op.at,
+                ),
+            )
+        case UpdateIncidentActions():
+            return (
+                "UPDATE incidents SET actions = ?, updated_at = ? WHERE key = ?",
+                (json.dumps(redact_all(list(op.actions))), op.at, op.key),
+            )
+        case CompleteIncident():
+            return (
+                "UPDATE incidents SET customer_ref = ?, outcome = ?, notes = ?, completed = 1, "
+                "updated_at = ? WHERE key = ?",
+                (
+                    op.customer_ref.strip(),
+                    redact(op.outcome.strip()),
+                    redact(op.notes.strip()),
+                    op.at,
+                    op.key,
+                ),
+            )
+    raise TypeError(f"not a record operation: {op!r}")

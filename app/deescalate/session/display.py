@@ -16,6 +16,7 @@ from deescalate.core.events import (
     TensionEvent,
     TranscriptEvent,
 )
+from deescalate.session.problems import Problems
 
 PROBLEM_STATES = {
     "lost": "audio lost",
@@ -41,26 +42,26 @@ class DisplayState:
     t: float = 0.0
     level: str = "calm"
     score: float = 0.0
-    why: str = ""
+    reasons: tuple[Reason, ...] = ()
+    """What the score is made of now, largest first."""
     suggestion: SuggestionEvent | None = None
     escalate: EscalateEvent | None = None
     sources: dict[str, str] = field(default_factory=dict)
-    error: str = ""
+    problems: Problems = field(default_factory=Problems)
     partial: str = ""
     running: bool = False
     in_call: bool = True
     demo_reason: str = ""
     alert: str = ""
     """The supervisor alert's progress: "", "recording…", "recorded", "sent", ..."""
-    incident: int | None = None
-    """An incident record waiting for the agent to complete it."""
+    incident: str | None = None
+    """The key of an incident record waiting for the agent to complete it."""
 
     def apply(self, event: Event) -> None:
         self.t = max(self.t, event.t)
         match event:
             case TensionEvent():
-                self.level, self.score = event.level, event.score
-                self.why = ", ".join(describe(r) for r in event.reasons[:3])
+                self.level, self.score, self.reasons = event.level, event.score, event.reasons
             case SuggestionEvent():
                 self.suggestion = event
             case EscalateEvent():
@@ -69,17 +70,28 @@ class DisplayState:
             case RunningEvent():
                 self.engine, self.demo, self.demo_reason = event.engine, event.demo, event.detail
                 self.in_call = event.demo  # a live call starts when the customer speaks
+                self.problems.report("call", None)  # a call is running: its old trouble is over
             case StatusEvent():
                 self.sources[event.speaker] = event.state
             case ErrorEvent():
-                self.error = event.message
+                self.problems.report("call", event.message)
             case TranscriptEvent(speaker="customer", spotted=False):
                 self.partial = event.text  # a spotter's guess is never shown as their words
             case CallEvent():
                 self.in_call = event.state == "started"
-                self.level, self.score, self.why = "calm", 0.0, ""
+                self.level, self.score, self.reasons = "calm", 0.0, ()
                 self.suggestion = self.escalate = None
                 self.partial = ""
+
+    @property
+    def why(self) -> str:
+        """The largest reasons behind the score, for the why line."""
+        return ", ".join(describe(r) for r in self.reasons[:3])
+
+    @property
+    def error(self) -> str:
+        """Every problem, one after the other (the overlay shows one per line)."""
+        return "; ".join(self.problems.lines())
 
     @property
     def banner(self) -> str:

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deescalate.advice.phrasebook import Phrasebook
+from deescalate.audio.file_source import FileSource
 from deescalate.call.analysis import CallAnalysis
+from deescalate.call.runner import CallRunner
 from deescalate.core.events import (
     ErrorEvent,
     EscalateEvent,
@@ -22,6 +24,7 @@ from deescalate.core.events import (
     TranscriptEvent,
 )
 from deescalate.core.facts import RANK
+from deescalate.speech.engines import Engine
 from deescalate.supervisor.transcripts import is_transcript, read_transcript
 from deescalate.tension.detector import Hit
 
@@ -137,24 +140,25 @@ def replay_call(
     path: Path,
     phrasebook: Phrasebook,
     coaching: bool = True,
-    make_engine: Callable[[], object] | None = None,
+    make_engine: Callable[[], Engine] | None = None,
     channels: str | None = None,
 ) -> CallRecord:
     """Raises TranscriptError / AudioFileError for files that can't be used. A recording
-    needs `make_engine`, returning an engine with `.make` (see app.speech.engines)."""
+    needs `make_engine`, returning a loaded speech engine."""
     record = CallRecord()
     analysis = recording_analysis(phrasebook, record, coaching=coaching)
     if is_transcript(path):
-        events = read_transcript(path)
-        for event in events:
-            analysis(event)
-        analysis.finish(events[-1].t)
+        play_transcript(read_transcript(path), analysis)
         return record
-    from deescalate.audio.file_source import FileSource
-    from deescalate.call.pipeline import Pipeline
-
     if make_engine is None:
         raise ValueError("a recording needs a speech engine")
     source = FileSource(path, channels, False)
-    analysis.follow(Pipeline([source], make_engine().make, live=False))
+    CallRunner([source], make_engine(), phrasebook, live=False, analysis=analysis).run()
     return record
+
+
+def play_transcript(events: list[TranscriptEvent], analysis: CallAnalysis) -> None:
+    """A transcript's lines through the analysis, in order, then the moment after the last."""
+    for event in events:
+        analysis(event)
+    analysis.finish(events[-1].t)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from html import escape
 
 from deescalate.core.facts import LEVELS
+from deescalate.supervisor.templating import render
 
 FELL_WITHIN = 60.0
 """Seconds after a use in which a lower level counts as the tension falling."""
@@ -110,11 +110,12 @@ def table(summary: Summary) -> str:
     return "\n".join(lines)
 
 
-# --- the plot: inline SVG written directly, like the review report's timeline -----------------
+# --- the plot: inline SVG from a template (templates/summary.svg.j2) -----------------------
 
 WIDTH, LABEL_W, ROW, BAR_H = 760, 220, 40, 11
 COLOURS = {"shown": "#999999", "used": "#0072B2", "fell": "#009E73"}
 """Okabe-Ito grey, blue and green: told apart by colour-blind readers, and labelled."""
+LEGEND = {"shown": "shown", "used": "used", "fell": "tension fell after use"}
 
 
 def plot(summary: Summary) -> str:
@@ -122,85 +123,83 @@ def plot(summary: Summary) -> str:
     escalations by hour."""
     rows = sorted(summary.suggestions.items(), key=lambda kv: (-kv[1].shown, kv[0]))
     top = 56
-    most = max([s.shown for _, s in rows] + [s.used for _, s in rows] + [1])
-    scale = (WIDTH - LABEL_W - 60) / most
-    parts = [
-        '<text x="8" y="20" class="title">Suggestions: shown, used, tension fell within a '
-        "minute of use</text>",
-        _legend(30),
-    ]
-    for index, (sid, stats) in enumerate(rows):
-        y = top + index * ROW
-        parts.append(f'<text x="{LABEL_W - 8}" y="{y + 12}" class="label">{escape(sid)}</text>')
-        for offset, (name, value) in enumerate(
-            (("shown", stats.shown), ("used", stats.used), ("fell", stats.fell))
-        ):
-            bar_y = y + offset * (BAR_H + 1) - 6
-            parts.append(
-                f'<rect x="{LABEL_W}" y="{bar_y}" width="{max(value * scale, 1):.1f}" '
-                f'height="{BAR_H}" fill="{COLOURS[name]}"><title>{escape(sid)}: {name} '
-                f"{value}</title></rect>"
-                f'<text x="{LABEL_W + value * scale + 4:.1f}" y="{bar_y + BAR_H}" '
-                f'class="value">{value}</text>'
-            )
     cues_top = top + max(len(rows), 1) * ROW + 30
-    parts += _cues(summary, cues_top)
     hours_top = cues_top + 30 + max(len(summary.cues), 1) * 18 + 30
-    parts += _hours(summary, hours_top)
-    height = hours_top + 150
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
-        f'width="{WIDTH}" height="{height}" role="img" aria-label="suggestion outcomes">'
-        "<style>text{font:12px sans-serif;fill:#222}.title{font-weight:bold;font-size:14px}"
-        ".label{text-anchor:end}.value{font-size:10px}.hour{text-anchor:middle;font-size:10px}"
-        '</style><rect width="100%" height="100%" fill="#ffffff"/>' + "\n".join(parts) + "</svg>"
+    return render(
+        "summary.svg.j2",
+        width=WIDTH,
+        height=hours_top + 150,
+        label_x=LABEL_W,
+        label_right=LABEL_W - 8,
+        bar_height=BAR_H,
+        legend=[
+            {"x": LABEL_W + i * 150, "colour": colour, "text": LEGEND[name]}
+            for i, (name, colour) in enumerate(COLOURS.items())
+        ],
+        suggestions=_suggestion_bars(rows, top),
+        cues_top=cues_top,
+        cues=_cue_bars(summary, cues_top),
+        hours_top=hours_top,
+        hours_base=hours_top + 110,
+        hours=_hour_bars(summary, hours_top + 110),
     )
 
 
-def _legend(y: int) -> str:
-    parts = []
-    for index, (name, colour) in enumerate(COLOURS.items()):
-        x = LABEL_W + index * 150
-        text = {"shown": "shown", "used": "used", "fell": "tension fell after use"}[name]
-        parts.append(
-            f'<rect x="{x}" y="{y}" width="12" height="12" fill="{colour}"/>'
-            f'<text x="{x + 16}" y="{y + 11}">{text}</text>'
-        )
-    return "".join(parts)
+def _suggestion_bars(rows: list[tuple[str, SuggestionStats]], top: int) -> list[dict]:
+    most = max([s.shown for _, s in rows] + [s.used for _, s in rows] + [1])
+    scale = (WIDTH - LABEL_W - 60) / most
+    out = []
+    for index, (sid, stats) in enumerate(rows):
+        y = top + index * ROW
+        values = (("shown", stats.shown), ("used", stats.used), ("fell", stats.fell))
+        bars = [
+            {
+                "name": name,
+                "value": value,
+                "colour": COLOURS[name],
+                "y": y + offset * (BAR_H + 1) - 6,
+                "width": f"{max(value * scale, 1):.1f}",
+                "value_x": f"{LABEL_W + value * scale + 4:.1f}",
+            }
+            for offset, (name, value) in enumerate(values)
+        ]
+        out.append({"id": sid, "y": y, "bars": bars})
+    return out
 
 
-def _cues(summary: Summary, top: int) -> list[str]:
-    parts = [f'<text x="8" y="{top}" class="title">Cues: level changes they contributed to</text>']
+def _cue_bars(summary: Summary, top: int) -> list[dict]:
     most = max([*summary.cues.values(), 1])
     scale = (WIDTH - LABEL_W - 60) / most
-    for index, (cue, count) in enumerate(summary.cues.most_common()):
-        y = top + 16 + index * 18
-        parts.append(
-            f'<text x="{LABEL_W - 8}" y="{y + 11}" class="label">{escape(cue)}</text>'
-            f'<rect x="{LABEL_W}" y="{y}" width="{count * scale:.1f}" height="13" '
-            f'fill="#E69F00"><title>{escape(cue)}: {count}</title></rect>'
-            f'<text x="{LABEL_W + count * scale + 4:.1f}" y="{y + 11}" class="value">{count}</text>'
-        )
-    return parts
+    return [
+        {
+            "cue": cue,
+            "count": count,
+            "y": top + 16 + index * 18,
+            "width": f"{count * scale:.1f}",
+            "value_x": f"{LABEL_W + count * scale + 4:.1f}",
+        }
+        for index, (cue, count) in enumerate(summary.cues.most_common())
+    ]
 
 
-def _hours(summary: Summary, top: int) -> list[str]:
-    parts = [f'<text x="8" y="{top}" class="title">Escalations by hour of day</text>']
+def _hour_bars(summary: Summary, base: int) -> list[dict]:
     most = max([*summary.escalations_by_hour.values(), 1])
-    base, step = top + 110, (WIDTH - 60) / 24
+    step = (WIDTH - 60) / 24
+    out = []
     for hour in range(24):
         count = summary.escalations_by_hour[hour]
         height = 80 * count / most
         x = 40 + hour * step
-        parts.append(
-            f'<rect x="{x:.1f}" y="{base - height:.1f}" width="{step - 4:.1f}" '
-            f'height="{height:.1f}" fill="#CC79A7"><title>{hour:02d}:00 {count} '
-            f"escalations</title></rect>"
-            f'<text x="{x + step / 2 - 2:.1f}" y="{base + 14}" class="hour">{hour:02d}</text>'
+        out.append(
+            {
+                "label": f"{hour:02d}",
+                "count": count,
+                "x": f"{x:.1f}",
+                "y": f"{base - height:.1f}",
+                "width": f"{step - 4:.1f}",
+                "height": f"{height:.1f}",
+                "mid": f"{x + step / 2 - 2:.1f}",
+                "count_y": f"{base - height - 3:.1f}",
+            }
         )
-        if count:
-            parts.append(
-                f'<text x="{x + step / 2 - 2:.1f}" y="{base - height - 3:.1f}" '
-                f'class="hour">{count}</text>'
-            )
-    return parts
+    return out

@@ -1,1 +1,2 @@
-"""Tension detection: voice features, word cues, conversation cues, and their fusion."""
+"""Tension detection: word cues in context, the words' trained model, conversation cues,
+and their fusion with the voice into one score, a level and its reasons."""

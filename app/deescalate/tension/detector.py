@@ -241,6 +241,8 @@ class TensionDetector:
         out = self.advance(event.t)
         if isinstance(event, TranscriptEvent):
             self._words(event)
+            if any(hit.unsafe for hit in self._pending):
+                out.append(self._assess(event.t))  # a confirmed threat can't wait for a tick
         elif isinstance(event, VoiceEvent):
             self._voice(event)
         return out

@@ -1,1 +1,2 @@
-"""The Qt layer only: the overlay window, the tray, and the bridge from the core's events."""
+"""The Qt layer only: the overlay window, its menu and tray, the settings dialog and the
+incident form, over the session (every Qt import goes through qt.py)."""

@@ -2,6 +2,7 @@
 
 This layer only turns clicks, menu items and shortcuts into session calls and repaints
 from the session's display state on a timer; it never touches a call, audio or SQLite.
+The session is built by `deescalate.bootstrap` and handed to `run_app`.
 """
 
 from __future__ import annotations
@@ -10,13 +11,11 @@ import logging
 import signal
 import sys
 import threading
-from pathlib import Path
+from collections.abc import Callable
 
-import platformdirs
-
-from deescalate.config.settings import Settings
-from deescalate.core.facts import APP_NAME, LEVEL_COLOURS, UNKNOWN_COLOUR
-from deescalate.session.session import Session, make_notifier
+from deescalate.config.paths import user_runtime_dir
+from deescalate.core.facts import LEVEL_COLOURS, UNKNOWN_COLOUR
+from deescalate.session.session import Session
 from deescalate.ui.overlay import OverlayWindow
 from deescalate.ui.qt import (
     QAction,
@@ -52,7 +51,7 @@ class OverlayApp(QObject):
         self.window.on_acknowledge = lambda: self.act("acknowledged")
         self.window.on_incident = self.open_incident
         self.incident_form = None
-        self.problem.connect(self.session.report_problem)
+        self.problem.connect(lambda message: self.session.report_problem("internal", message))
         self.menu = self._menu()
         self.window.set_menu(self.menu)
         self.tray = self._tray()
@@ -104,23 +103,26 @@ class OverlayApp(QObject):
         self.session.act(action, suggestion_id)
         self.render()
 
-    def open_incident(self, incident_id: int) -> None:
+    def open_incident(self, key: str) -> None:
         """The agent clicked "Complete incident record": the form opens once the record has
         been read on the records thread."""
-        self.session.load_incident(incident_id, self._show_incident_form)
+        self.session.load_incident(key, self._show_incident_form)
 
     def _show_incident_form(self, incident: dict | None) -> None:
         from deescalate.ui.incident_form import IncidentForm
 
         if incident is None:
-            self.session.report_problem("That incident record is no longer in the records.")
+            self.session.report_problem(
+                "incident", "That incident record could not be read from the records."
+            )
             return
+        self.session.report_problem("incident", None)
         if self.incident_form is not None:
             self.incident_form.close()
-        incident_id = incident["id"]
+        key = incident["key"]
 
         def save(customer_ref: str, outcome: str, notes: str) -> None:
-            self.session.complete_incident(incident_id, customer_ref, outcome, notes)
+            self.session.complete_incident(key, customer_ref, outcome, notes)
 
         self.incident_form = IncidentForm(incident, save)
         self.incident_form.show()
@@ -138,7 +140,7 @@ class OverlayApp(QObject):
     def open_settings(self) -> None:
         from deescalate.ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.session.settings)
+        dialog = SettingsDialog(self.session.settings, self.session.device_probe())
         if dialog.exec():
             note = self.session.apply_settings(dialog.settings)
             self.apply_look()
@@ -209,7 +211,7 @@ def level_icon(level: str) -> QIcon:
 
 def instance_lock() -> QLockFile | None:
     """One overlay per user session; None when another one is running."""
-    folder = Path(platformdirs.user_runtime_dir(APP_NAME, appauthor=False))
+    folder = user_runtime_dir()
     folder.mkdir(parents=True, exist_ok=True)
     lock = QLockFile(str(folder / "overlay.lock"))
     lock.setStaleLockTime(0)  # a crashed instance's lock is taken over (its PID is gone)
@@ -250,7 +252,8 @@ def prepare_qt_app() -> QApplication:
     return qt_app
 
 
-def run_overlay(settings: Settings, mode: str) -> int:
+def run_app(make_session: Callable[[], Session]) -> int:
+    """The overlay app over the session `make_session` builds; returns the exit code."""
     qt_app = prepare_qt_app()
     lock = instance_lock()
     if lock is None:
@@ -259,10 +262,7 @@ def run_overlay(settings: Settings, mode: str) -> int:
             file=sys.stderr,
         )
         return 0
-    session = Session(settings, mode=mode)
-    session.notifier, problem = make_notifier(settings, session.alert_status)
-    if problem:
-        session.report_problem(problem)
+    session = make_session()
     overlay = OverlayApp(session)
     route_uncaught_exceptions(overlay)
     wake = handle_signals(qt_app)

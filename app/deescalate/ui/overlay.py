@@ -104,7 +104,7 @@ class OverlayWindow(QWidget):
         on_feedback: Callable[[str], None] | None = None,
         on_alert: Callable[[], None] | None = None,
         on_acknowledge: Callable[[], None] | None = None,
-        on_incident: Callable[[int], None] | None = None,
+        on_incident: Callable[[str], None] | None = None,
         settings: QSettings | None = None,
         font_size: int = 15,
     ) -> None:
@@ -116,7 +116,7 @@ class OverlayWindow(QWidget):
         self.on_alert = on_alert or (lambda: None)
         self.on_acknowledge = on_acknowledge or (lambda: None)
         self.on_incident = on_incident or (lambda incident_id: None)
-        self._incident_id: int | None = None
+        self._incident_id: str | None = None
         self._shown_id = ""
         self._click_through = False
         self._settings = settings or QSettings("deescalate", "overlay")
@@ -265,8 +265,9 @@ class OverlayWindow(QWidget):
         )
         self.transcript.setText(heard)
         self.transcript.setVisible(bool(heard))
-        self.problem.setText(f"Problem: {state.error}" if state.error else "")
-        self.problem.setVisible(bool(state.error))
+        problems = state.problems.lines()
+        self.problem.setText("\n".join(f"Problem: {line}" for line in problems))
+        self.problem.setVisible(bool(problems))
         self._fit_height()
 
     def _fit_height(self) -> None:

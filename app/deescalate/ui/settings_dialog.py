@@ -1,18 +1,16 @@
 """Settings: devices (with a live level meter each, to check the right ones are chosen),
-engine and model, phrasebook files, look, coaching. Saved to the user's settings file."""
+engine and model, phrasebook files, look, coaching. Saved to the user's settings file.
+
+Devices are listed and measured by a `DeviceProbe` in a child process: nothing here opens
+audio or waits for it."""
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
-
 from deescalate.advice.phrasebook import PhrasebookError, load_phrasebook
-from deescalate.audio.capture import DeviceSource
-from deescalate.audio.devices import InputDevice, list_inputs
+from deescalate.call.probe import DeviceInfo, DeviceProbe
 from deescalate.config.settings import ConfigError, Settings, save_user_settings
-from deescalate.core.facts import Speaker
 from deescalate.speech.engines import ENGINES
 from deescalate.ui.qt import (
     QCheckBox,
@@ -30,37 +28,16 @@ from deescalate.ui.qt import (
 )
 
 METER_MS = 100
-_background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="settings")
-"""Device listing (pactl) and opening streams take a moment: never on the GUI thread."""
-
-
-class LevelProbe:
-    """Opens one input while the dialog is up and reports its level in dBFS."""
-
-    def __init__(self, device: InputDevice) -> None:
-        self.source = DeviceSource(Speaker.AGENT, device)
-        self.source.start()
-
-    def level(self) -> float:
-        blocks = []
-        while (block := self.source.feed.pop(0)) is not None:
-            blocks.append(block)
-        if not blocks:
-            return -90.0
-        samples = np.concatenate(blocks)
-        return float(20 * np.log10(max(np.sqrt(np.mean(samples**2)), 1e-6)))
-
-    def close(self) -> None:
-        self.source.stop()
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, parent=None) -> None:
+    def __init__(self, settings: Settings, probe: DeviceProbe | None = None, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Deescalate settings")
         self.settings = settings
-        self.devices: list[InputDevice] = []
-        self._probes: dict[str, Future[LevelProbe]] = {}
+        self.devices: list[DeviceInfo] = []
+        self.probe = probe or DeviceProbe()
+        self.probe.start()
         self.setMinimumWidth(560)  # room for the placeholders and device names
         form = self._form = QFormLayout(self)
         self.agent, self.agent_meter = self._device_row(
@@ -121,8 +98,7 @@ class SettingsDialog(QDialog):
         self._timer = QTimer(self, interval=METER_MS)
         self._timer.timeout.connect(self._update_meters)
         self._timer.start()
-        self.finished.connect(self._close_probes)
-        self._listing = _background.submit(list_inputs)
+        self.finished.connect(self._close_probe)
         self._devices_shown = False
 
     def _device_row(self, form, title: str, current: str | None, monitors: bool):
@@ -139,12 +115,10 @@ class SettingsDialog(QDialog):
         return combo, meter
 
     def _fill_devices(self) -> None:
-        """Once the background listing is done: the device lists, and their meters."""
-        try:
-            self.devices = self._listing.result()
-        except Exception as exc:  # pactl missing, PortAudio failing: say so, keep the dialog
-            self.problem.setText(f"Could not list audio devices: {exc}")
-            self.devices = []
+        """Once the probe has listed them: the device lists, and their meters."""
+        self.devices = self.probe.devices or []
+        if self.probe.problem:
+            self.problem.setText(self.probe.problem)
         for combo in (self.agent, self.customer):
             current = combo.property("current")
             combo.clear()
@@ -158,32 +132,27 @@ class SettingsDialog(QDialog):
             combo.currentIndexChanged.connect(lambda _=0, c=combo: self._reprobe(c))
             self._reprobe(combo)
 
+    def _role(self, combo: QComboBox) -> str:
+        return "agent" if combo is self.agent else "customer"
+
     def _reprobe(self, combo: QComboBox) -> None:
-        key = str(id(combo))
-        if key in self._probes:
-            self._probes.pop(key).add_done_callback(lambda f: f.result().close())
         name = combo.currentData()
         device = next((d for d in self.devices if d.name == name), None)
         meter = self.agent_meter if combo is self.agent else self.customer_meter
         self._form.setRowVisible(meter, device is not None)
-        if device is not None:
-            self._probes[key] = _background.submit(LevelProbe, device)
+        self.probe.watch(self._role(combo), device.name if device else None)
 
     def _update_meters(self) -> None:
-        if not self._devices_shown and self._listing.done():
+        if not self._devices_shown and self.probe.devices is not None:
             self._devices_shown = True
             self._fill_devices()
         for combo, meter in ((self.agent, self.agent_meter), (self.customer, self.customer_meter)):
-            probe = self._probes.get(str(id(combo)))
-            ready = probe is not None and probe.done() and probe.exception() is None
-            level = probe.result().level() if ready else -90.0
+            level = self.probe.level(self._role(combo))
             meter.setValue(int(min(60, max(0, level + 60))))  # -60..0 dBFS
 
-    def _close_probes(self) -> None:
+    def _close_probe(self) -> None:
         self._timer.stop()
-        for probe in self._probes.values():
-            probe.add_done_callback(lambda f: f.exception() is None and f.result().close())
-        self._probes.clear()
+        self.probe.close()
 
     def chosen(self) -> Settings:
         books = tuple(p.strip() for p in self.phrasebook.text().split(",") if p.strip())

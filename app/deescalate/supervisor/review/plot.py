@@ -1,14 +1,14 @@
-"""The tension timeline as inline SVG, written directly.
+"""The tension timeline's geometry: where the bands, the score line, the level strip and
+the markers go. `templates/timeline.svg.j2` draws them as inline SVG.
 
-A score line over level bands with markers is a few dozen SVG elements; writing them here
-keeps the report one self-contained file (text stays selectable, markers have tooltips,
-it scales with the window) and adds no plotting library to the install.
+A score line over level bands with markers is a few dozen SVG elements; drawing them from
+a template keeps the report one self-contained file (text stays selectable, markers have
+tooltips, it scales with the window) and adds no plotting library to the install.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
 
 from deescalate.core.facts import LEVEL_COLOURS
 from deescalate.supervisor.printing import clock
@@ -61,98 +61,97 @@ class Frame:
         return self.bottom + 10 + STRIP_ROW * index
 
 
-def timeline(series: list[Series], duration: float) -> str:
+def timeline(series: list[Series], duration: float) -> dict:
+    """Where every mark of the timeline goes; `timeline.svg.j2` draws it."""
     f = Frame(max(duration, 1.0), len(series))
-    parts = [
-        f'<svg class="timeline" viewBox="0 0 {WIDTH} {f.height:.0f}" '
-        'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="tension over the call">'
-    ]
-    for level, low, high in BANDS:
-        parts.append(
-            f'<rect x="{LEFT}" y="{f.y(high):.1f}" width="{WIDTH - LEFT - RIGHT}" '
-            f'height="{f.y(low) - f.y(high):.1f}" fill="{LEVEL_COLOURS[level]}" '
-            f'fill-opacity="0.14"/><text x="{LEFT + 6}" y="{f.y(high) + 15:.1f}" '
-            f'class="band">{level}</text>'
-        )
-    for score in (0, 30, 60, 100):
-        parts.append(
-            f'<text x="{LEFT - 6}" y="{f.y(score) + 4:.1f}" class="axis end">{score}</text>'
-        )
-    parts += _time_axis(f)
-    for index, s in enumerate(series):
-        parts += _score_line(s, f)
-        parts += _level_strip(s, f, index)
-        parts += _markers(s, f, index)
-    parts.append("</svg>")
-    return "\n".join(parts)
+    return {
+        "width": WIDTH,
+        "height": round(f.height),
+        "left": LEFT,
+        "right": WIDTH - RIGHT,
+        "plot_width": WIDTH - LEFT - RIGHT,
+        "top": f.top,
+        "bottom": f.bottom,
+        "bands": [
+            {
+                "level": level,
+                "colour": LEVEL_COLOURS[level],
+                "y": _n(f.y(high)),
+                "height": _n(f.y(low) - f.y(high)),
+                "label_y": _n(f.y(high) + 15),
+            }
+            for level, low, high in BANDS
+        ],
+        "scores": [{"score": s, "y": _n(f.y(s) + 4)} for s in (0, 30, 60, 100)],
+        "times": _time_axis(f),
+        "series": [_series(s, f, index) for index, s in enumerate(series)],
+    }
 
 
-def _time_axis(f: Frame) -> list[str]:
+def _n(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _time_axis(f: Frame) -> list[dict]:
     step = next(s for s in (5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600) if f.duration / s <= 12)
-    parts = [
-        f'<line x1="{LEFT}" y1="{f.bottom}" x2="{WIDTH - RIGHT}" y2="{f.bottom}" class="axisline"/>'
-    ]
-    t = 0.0
+    ticks, t = [], 0.0
     while t <= f.duration + 1e-9:
-        parts.append(
-            f'<line x1="{f.x(t):.1f}" y1="{f.top}" x2="{f.x(t):.1f}" y2="{f.bottom}" class="grid"/>'
-            f'<text x="{f.x(t):.1f}" y="{f.height - 4:.0f}" class="axis mid">{clock(t)[:5]}</text>'
-        )
+        ticks.append({"x": _n(f.x(t)), "label": clock(t)[:5]})
         t += step
-    return parts
+    return ticks
 
 
-def _score_line(s: Series, f: Frame) -> list[str]:
-    points = " ".join(f"{f.x(e.t):.1f},{f.y(e.score):.1f}" for e in s.record.tensions)
-    if not points:
-        return []
-    dash = ' stroke-dasharray="7 4"' if s.dashed else ""
-    return [
-        f'<polyline points="{points}" class="score"{dash}>'
-        f"<title>{escape(s.label)}: tension score</title></polyline>"
-    ]
-
-
-def _level_strip(s: Series, f: Frame, index: int) -> list[str]:
-    """The level actually shown to the agent over time (with its hysteresis)."""
-    top = f.strip_y(index)
-    parts = [f'<text x="{LEFT - 6}" y="{top + 11:.1f}" class="axis end">{escape(s.short)}</text>']
-    tensions = s.record.tensions
-    start = 0.0
-    for i, event in enumerate(tensions):
-        if i == len(tensions) - 1 or tensions[i + 1].level != event.level:
-            width = max(f.x(event.t) - f.x(start), 0.5)
-            parts.append(
-                f'<rect x="{f.x(start):.1f}" y="{top:.1f}" width="{width:.1f}" height="14" '
-                f'fill="{LEVEL_COLOURS[event.level]}"><title>{event.level} '
-                f"{clock(start)}–{clock(event.t)}</title></rect>"
-            )
-            start = event.t
-    return parts
-
-
-def _markers(s: Series, f: Frame, index: int) -> list[str]:
-    parts: list[str] = []
+def _series(s: Series, f: Frame, index: int) -> dict:
     row = f.marker_y(index)
     prefix = "B" if index else ""
-    for number, suggestion in enumerate(s.record.suggestions, start=1):
-        cx = f.x(suggestion.t)
-        tip = f"{clock(suggestion.t)} [{suggestion.category}] {suggestion.text}"
-        tip += f" (why: {suggestion.reason})"
-        parts.append(
-            f'<g class="marker"><title>{escape(s.label)} {escape(tip)}</title>'
-            f'<line x1="{cx:.1f}" y1="{row + 8:.1f}" x2="{cx:.1f}" y2="{f.bottom}" class="tick"/>'
-            f'<rect x="{cx - 10:.1f}" y="{row - 8:.1f}" width="20" height="16" '
-            f'rx="{8 - 6 * index}" class="sugg s{index}"/>'
-            f'<text x="{cx:.1f}" y="{row + 4:.1f}" class="num">{prefix}{number}</text></g>'
-        )
-    for escalation in s.record.escalations:
-        cx = f.x(escalation.t)
-        parts.append(
-            f'<g class="marker"><title>{escape(s.label)} {clock(escalation.t)} ESCALATE: '
-            f"{escape(escalation.reason)}</title>"
-            f'<line x1="{cx:.1f}" y1="{f.top}" x2="{cx:.1f}" y2="{f.bottom}" class="esc"/>'
-            f'<polygon points="{cx:.1f},{f.top} {cx + 9:.1f},{f.top + 11} {cx:.1f},{f.top + 22} '
-            f'{cx - 9:.1f},{f.top + 11}" class="escmark"/></g>'
-        )
+    return {
+        "index": index,
+        "label": s.label,
+        "short": s.short,
+        "dashed": s.dashed,
+        "corner": 8 - 6 * index,
+        "points": " ".join(f"{f.x(e.t):.1f},{f.y(e.score):.1f}" for e in s.record.tensions),
+        "strip_label_y": _n(f.strip_y(index) + 11),
+        "strip": _level_strip(s, f, index),
+        "suggestions": [
+            {
+                "x": round(f.x(sug.t), 1),
+                "row": round(row, 1),
+                "number": f"{prefix}{number}",
+                "title": f"{clock(sug.t)} [{sug.category}] {sug.text} (why: {sug.reason})",
+            }
+            for number, sug in enumerate(s.record.suggestions, start=1)
+        ],
+        "escalations": [
+            {
+                "x": _n(f.x(e.t)),
+                "title": f"{clock(e.t)} ESCALATE: {e.reason}",
+                "points": _diamond(f.x(e.t), f.top),
+            }
+            for e in s.record.escalations
+        ],
+    }
+
+
+def _diamond(cx: float, top: float) -> str:
+    return f"{cx:.1f},{top} {cx + 9:.1f},{top + 11} {cx:.1f},{top + 22} {cx - 9:.1f},{top + 11}"
+
+
+def _level_strip(s: Series, f: Frame, index: int) -> list[dict]:
+    """The level actually shown to the agent over time (with its hysteresis)."""
+    top = f.strip_y(index)
+    tensions = s.record.tensions
+    parts, start = [], 0.0
+    for i, event in enumerate(tensions):
+        if i == len(tensions) - 1 or tensions[i + 1].level != event.level:
+            parts.append(
+                {
+                    "x": _n(f.x(start)),
+                    "y": _n(top),
+                    "width": _n(max(f.x(event.t) - f.x(start), 0.5)),
+                    "colour": LEVEL_COLOURS[event.level],
+                    "title": f"{event.level} {clock(start)}–{clock(event.t)}",
+                }
+            )
+            start = event.t
     return parts

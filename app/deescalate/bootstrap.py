@@ -1,0 +1,149 @@
+"""The composition root: the one place that shows how the app is put together.
+
+Every entry point (the overlay, `listen`, `demo`, `replay` and the supervisor's commands)
+gets its parts here: settings are read once, logging is set up from them, and the records
+store and its writer and reader, the alert notifier, the phrasebook, the speech engine and
+the call runner are built and handed to whoever runs. Nothing below this module builds
+one of these on its own.
+
+The overlay's own process needs none of the audio or speech code (calls run in a child
+process), so what only the terminal commands use is imported when they use it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from deescalate.advice.phrasebook import Phrasebook, load_phrasebook, phrasebook_paths
+from deescalate.alerts.notifier import AlertError, Notifier, StatusCallback
+from deescalate.call.process import ProcessCallRunner
+from deescalate.config import paths
+from deescalate.config.logs import setup_logging
+from deescalate.config.settings import Settings, load_settings
+from deescalate.records.store import RecordStore
+from deescalate.records.writer import RecordReader, RecordWriter
+from deescalate.session.phrasebooks import PhrasebookSource
+from deescalate.session.problems import Problems
+from deescalate.session.session import Session
+from deescalate.speech.engines import Engine, choose_engine
+
+if TYPE_CHECKING:  # the window's process never loads the call's runtime
+    from deescalate.call.analysis import CallAnalysis
+    from deescalate.call.runner import CallRunner
+
+log = logging.getLogger(__name__)
+
+
+def configure(
+    command_line: Mapping[str, Any] | None = None, verbose: bool = False, debug: bool = False
+) -> Settings:
+    """Settings from every layer, and logging set up where they say. Raises ConfigError."""
+    setup_logging(verbose, debug)
+    settings = load_settings(command_line=command_line).settings
+    if settings.log_dir:
+        setup_logging(verbose, debug, Path(settings.log_dir))
+    return settings
+
+
+# --- the seat: the overlay's session -------------------------------------------------------
+
+
+def build_session(
+    settings: Settings,
+    mode: str = "auto",
+    records: Path | None = None,
+    recording: str | None = None,
+    realtime: bool = True,
+    make_engine: Callable | None = None,
+    make_sources: Callable | None = None,
+    make_runner: Callable = ProcessCallRunner,
+    alerts: bool = True,
+) -> Session:
+    """The session the overlay runs: calls in child processes, records on their own
+    threads, alerts through the outbox when a webhook is configured."""
+    problems = Problems()
+    store = RecordStore(records or paths.records_file())
+    writer = RecordWriter(
+        store,
+        lambda message: problems.report("records", message),
+        paths.pending_records_files(store.path),
+    )
+    session = Session(
+        settings,
+        writer=writer,
+        reader=RecordReader(),
+        problems=problems,
+        phrasebooks=PhrasebookSource(settings.phrasebook, problems),
+        mode=mode,
+        make_runner=make_runner,
+        make_engine=make_engine,
+        make_sources=make_sources,
+        recording=recording,
+        realtime=realtime,
+    )
+    if alerts:
+        notifier, problem = make_notifier(
+            settings, session.alert_status, lambda m: problems.report("alerts", m)
+        )
+        session.use_notifier(notifier)
+        problems.report("alerts", problem or None)
+    return session
+
+
+def make_notifier(
+    settings: Settings,
+    on_status: StatusCallback,
+    on_problem: Callable[[str | None], None] | None = None,
+) -> tuple[Notifier | None, str]:
+    """The supervisor-alert channel the settings ask for, or None and why not."""
+    if not settings.alert_webhook_url:
+        return None, ""
+    from deescalate.alerts.webhook import WebhookNotifier
+
+    outbox = Path(settings.alert_outbox) if settings.alert_outbox else paths.user_data_dir()
+    try:
+        notifier = WebhookNotifier(
+            settings.alert_webhook_url,
+            outbox,
+            settings.alert_format,
+            on_status,
+            on_problem=on_problem,
+        )
+    except AlertError as exc:
+        return None, f"Supervisor alerts are off: {exc}"
+    return notifier, ""
+
+
+def run_overlay(settings: Settings, mode: str) -> int:
+    """The agent's overlay over a new session; returns the exit code."""
+    from deescalate.ui.app import run_app
+
+    return run_app(lambda: build_session(settings, mode))
+
+
+# --- the terminal and the supervisor's tools ----------------------------------------------
+
+
+def phrasebook(settings: Settings, override: list[Path] | None = None) -> Phrasebook:
+    """The phrasebook a command runs with. Raises PhrasebookError."""
+    return load_phrasebook(phrasebook_paths(override or settings.phrasebook))
+
+
+def engine(settings: Settings, book: Phrasebook, model: str | None = None) -> Engine:
+    """The speech engine a command runs with, loaded. Raises SpeechError."""
+    return choose_engine(settings.engine, model, settings.vosk_model, book.spot_phrases())
+
+
+def terminal_call(sources: list, engine: Engine, analysis: CallAnalysis, live: bool) -> CallRunner:
+    """A call in this process (`listen`, `demo`): the same runtime the call process runs,
+    its events going to `analysis` (which prints them)."""
+    from deescalate.call.runner import CallRunner
+
+    return CallRunner(sources, engine, analysis.phrasebook, live, analysis=analysis)
+
+
+def records_store(path: Path | None = None) -> RecordStore:
+    return RecordStore(path or paths.records_file())
