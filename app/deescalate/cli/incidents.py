@@ -14,7 +14,6 @@ from pathlib import Path
 from deescalate.cli.common import EXIT_OK, BadInput
 from deescalate.config.settings import Settings
 from deescalate.records.store import RecordError, RecordStore, UnknownIncident, default_path
-from deescalate.supervisor.summary import plot, summarise, table
 
 EXPORT_FIELDS = (
     "id",
@@ -143,6 +142,8 @@ def cmd_export(args: argparse.Namespace, _settings: Settings) -> int:
 
 
 def cmd_summary(args: argparse.Namespace, _settings: Settings) -> int:
+    from deescalate.supervisor.summary import plot, summarise, table
+
     store = open_records(args)
     summary = _read(lambda: summarise(store.calls(), store.all_call_events()))
     print(table(summary))

@@ -6,19 +6,19 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from deescalate.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, BadInput
-from deescalate.cli.replaying import Replayer, add_replay_options, load_book, phrasebook_paths
-from deescalate.config.settings import Settings
-from deescalate.supervisor.check import check_files
-from deescalate.supervisor.expectations import (
-    ExpectationError,
-    Outcome,
-    judge,
-    read_expectations,
-    unknown_names,
+from deescalate.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    BadInput,
+    add_replay_options,
 )
-from deescalate.supervisor.printing import clock
+from deescalate.config.settings import Settings
+
+if TYPE_CHECKING:  # the checks and replays load when a command runs, not at every start
+    from deescalate.supervisor.expectations import Outcome
 
 
 def register(sub, _add_engine_options) -> None:
@@ -40,6 +40,9 @@ def register(sub, _add_engine_options) -> None:
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from deescalate.cli.replaying import phrasebook_paths
+    from deescalate.supervisor.check import check_files
+
     paths = args.files or phrasebook_paths(args, settings)
     findings = check_files(paths)
     errors = [f for f in findings if f.severity == "error"]
@@ -65,6 +68,15 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_test(args: argparse.Namespace, settings: Settings) -> int:
+    from deescalate.cli.replaying import Replayer, load_book, phrasebook_paths
+    from deescalate.supervisor.expectations import (
+        ExpectationError,
+        judge,
+        read_expectations,
+        unknown_names,
+    )
+    from deescalate.supervisor.printing import clock
+
     try:
         spec = read_expectations(args.file)
     except ExpectationError as exc:

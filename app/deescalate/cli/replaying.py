@@ -13,19 +13,9 @@ from deescalate.audio.file_source import AudioFileError
 from deescalate.cli.common import BadInput
 from deescalate.config.settings import Settings
 from deescalate.speech.base import SpeechError
-from deescalate.speech.engines import ENGINES, Engine
+from deescalate.speech.engines import Engine
 from deescalate.supervisor.replay import CallRecord, replay_call
 from deescalate.supervisor.transcripts import TranscriptError
-
-
-def add_replay_options(parser: argparse.ArgumentParser) -> None:
-    """The options that change how calls are replayed (not how events are printed)."""
-    parser.add_argument("--engine", choices=ENGINES, help="speech engine for recordings")
-    parser.add_argument("--model", help="Vosk model folder, for recordings")
-    parser.add_argument(
-        "--phrasebook", action="append", type=Path, help="phrasebook file (repeat for overlays)"
-    )
-    parser.add_argument("--no-coaching", action="store_true", help="no coaching for the agent")
 
 
 def phrasebook_paths(

@@ -6,12 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
-
-from deescalate.cli.common import EXIT_BAD_INPUT, EXIT_OK, BadInput
-from deescalate.cli.replaying import Replayer, add_replay_options, load_book, phrasebook_paths
+from deescalate.cli.common import EXIT_BAD_INPUT, EXIT_OK, BadInput, add_replay_options
 from deescalate.config.settings import Settings
-from deescalate.supervisor.review.report import CallReview, call_page, index_page
 
 CALL_SUFFIXES = (".txt", ".jsonl", ".wav", ".flac")
 
@@ -52,6 +48,11 @@ def _label(paths: list[Path]) -> str:
 
 
 def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from deescalate.cli.replaying import Replayer, load_book, phrasebook_paths
+    from deescalate.supervisor.review.report import CallReview, call_page, index_page
+
     calls = find_calls(args.calls)
     books = phrasebook_paths(args, settings)
     replay = Replayer(load_book(books), settings)

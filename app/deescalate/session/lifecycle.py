@@ -24,6 +24,8 @@ SILENT_CALL_SECONDS = 6.0
 MAX_RESTARTS = 3
 """Crashed calls restarted automatically within ten minutes; after that the agent is told."""
 RESTART_WINDOW = 600.0
+RESTART_NOTICE_SECONDS = 60.0
+"""A restart's notice leaves the problem line once the restarted call has run this long."""
 
 
 class CallHandle(Protocol):
@@ -119,7 +121,12 @@ class CallLifecycle:
             if runner.crashed:
                 self._restart_after_crash(runner)
             return events, True
+        self._clear_restart_notice()
         return events, self._check_quiet()
+
+    def _clear_restart_notice(self) -> None:
+        if self._restarts and time.monotonic() - self._restarts[-1] > RESTART_NOTICE_SECONDS:
+            self.problems.report("restarts", None)
 
     def _check_quiet(self) -> bool:
         silent = self._flowing and time.monotonic() - self._last_event_at > SILENT_CALL_SECONDS
