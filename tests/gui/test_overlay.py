@@ -225,3 +225,21 @@ def test_customer_words_show_only_when_switched_on(qtbot, settings, demo_events,
     window.render(state, phrasebook.escalate_steps)
     assert window.transcript.isVisible() and state.partial[-20:] in window.transcript.text()
     shoot(window, "transcript_on")
+
+
+def test_problems_from_two_sources_each_have_a_line_and_leave_with_their_source(
+    open_overlay, tmp_path, qtbot
+):
+    app = open_overlay(mode="demo")
+    app.session.report_problem("phrasebook", "team.yaml, line 3: unknown cue `frustated`.")
+    app.session.report_problem("alerts", "Supervisor alert not delivered: HTTP 404.")
+    app.session.poll()
+    app.render()
+    text = app.window.problem.text()
+    assert text.count("Problem:") == 2 and "frustated" in text and "HTTP 404" in text
+    shoot(app.window, "two_problems")
+    app.session.report_problem("alerts", None)
+    app.session.poll()
+    app.render()
+    assert "HTTP 404" not in app.window.problem.text()
+    assert "frustated" in app.window.problem.text()

@@ -21,9 +21,16 @@ class BadInput(Exception):
 
 def add_replay_options(parser: argparse.ArgumentParser) -> None:
     """The options that change how calls are replayed (not how events are printed)."""
-    parser.add_argument("--engine", choices=ENGINES, help="speech engine for recordings")
-    parser.add_argument("--model", help="Vosk model folder, for recordings")
+    parser.add_argument("--engine", choices=ENGINES, help="speech engine (default: auto)")
+    parser.add_argument("--model", help="Vosk model folder")
     parser.add_argument(
         "--phrasebook", action="append", type=Path, help="phrasebook file (repeat for overlays)"
     )
     parser.add_argument("--no-coaching", action="store_true", help="no coaching for the agent")
+
+
+def add_engine_options(parser: argparse.ArgumentParser) -> None:
+    """The call commands' options: how calls are replayed, and how events are printed."""
+    add_replay_options(parser)
+    parser.add_argument("--json", action="store_true", help="one JSON event per line")
+    parser.add_argument("--partials", action="store_true", help="also print partial words")

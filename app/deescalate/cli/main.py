@@ -10,32 +10,25 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from deescalate import bootstrap
 from deescalate.cli import alerts, calls, config, incidents, models, phrasebook, review
-from deescalate.cli.common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, BadInput
+from deescalate.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    BadInput,
+    add_engine_options,
+)
 from deescalate.config.settings import ConfigError
 from deescalate.core.facts import APP_NAME, app_version
-from deescalate.speech.engines import ENGINES
 
 log = logging.getLogger("deescalate")
 
 COMMAND_GROUPS: list = [calls, config, models, alerts, phrasebook, review, incidents]
 """Modules of cli/, each with `register(subparsers, add_engine_options)` that adds its
 subcommands and sets `func(args, settings) -> int` on them."""
-
-
-def add_engine_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--engine", choices=ENGINES, help="speech engine (default: auto)")
-    parser.add_argument("--model", help="Vosk model folder")
-    parser.add_argument(
-        "--phrasebook", action="append", type=Path, help="phrasebook file (repeat for overlays)"
-    )
-    parser.add_argument("--json", action="store_true", help="one JSON event per line")
-    parser.add_argument("--partials", action="store_true", help="also print partial words")
-    parser.add_argument("--no-coaching", action="store_true", help="no coaching for the agent")
 
 
 def build_parser() -> argparse.ArgumentParser:
