@@ -86,7 +86,7 @@ def build_session(
     )
     if alerts:
         notifier, problem = make_notifier(
-            settings, session.alert_status, lambda m: problems.report("alerts", m)
+            settings, session.alert_status, lambda m: problems.report("alert outbox", m)
         )
         session.use_notifier(notifier)
         problems.report("alerts", problem or None)

@@ -75,3 +75,23 @@ def test_explain_with_json_is_refused_in_one_line(capsys, tmp_path):
     assert main(["replay", str(path), "--json", "--explain"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "without --json" in err
+
+
+def test_a_threat_escalates_at_once_after_its_words_and_is_shown_moving_the_level(tmp_path, capsys):
+    call = tmp_path / "threat.txt"
+    call.write_text(
+        "[00:01] customer: my parcel is two weeks late\n"
+        "[00:06] agent: I am sorry, let me check the tracking\n"
+        "[00:09] customer: if it does not come I will hurt you\n"
+    )
+    assert main(["replay", str(call), "--json"]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    said = next(i for i, e in enumerate(events) if "hurt you" in e.get("text", ""))
+    escalate = next(i for i, e in enumerate(events) if e["type"] == "escalate")
+    assert said < escalate, "the escalation came out before the words that caused it"
+    assert events[escalate]["t"] == events[said]["t"], "the threat waited for the next tick"
+    assert main(["replay", str(call)]) == 0
+    summary = capsys.readouterr().out.split("Summary", 1)[1]
+    assert "threat_violence ×1" in summary
+    line = next(x for x in summary.splitlines() if "threat_violence" in x)
+    assert "moved the level" in line and "did not" not in line

@@ -79,6 +79,9 @@ def test_a_call_process_that_dies_is_reported_and_restarted(tmp_path, threat_cal
     assert wait_for(session, lambda: session.runner is not first and session.running, 30)
     assert "stopped unexpectedly (exit code 139)" in session.state.error
     assert first.exitcode == 139
+    assert session.writer.flush(5)
+    crashed_call = RecordStore(tmp_path / "records.sqlite").calls()[0]
+    assert crashed_call["ended_at"] is not None, "the crashed call's record was left open"
     session.close()
 
 

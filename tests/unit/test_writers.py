@@ -4,6 +4,7 @@ whatever is raised inside it, never holds the others back, and loses nothing."""
 from __future__ import annotations
 
 import sqlite3
+import stat
 import threading
 import time
 
@@ -12,7 +13,7 @@ import pytest
 from deescalate.alerts.notifier import Alert
 from deescalate.alerts.outbox import Outbox
 from deescalate.alerts.webhook import Delivery, WebhookNotifier
-from deescalate.records.ops import OpenIncident, StartCall, new_key
+from deescalate.records.ops import OpenIncident, RecordEvent, StartCall, new_key
 from deescalate.records.store import RecordError, RecordStore
 from deescalate.records.writer import RecordReader, RecordWriter
 from tests.support.webhook import Hook
@@ -149,18 +150,56 @@ def test_a_reply_that_is_not_http_is_retried_and_the_alert_goes_out(tmp_path):
         hook.close()
 
 
-def test_closing_the_outbox_returns_at_once_while_a_post_hangs(tmp_path):
+def test_closing_the_outbox_returns_at_once_while_a_post_hangs_and_keeps_every_alert(
+    tmp_path,
+):
     hook = Hook([("stall", 8.0)])
     notifier = WebhookNotifier(hook.url, tmp_path / "outbox.sqlite", "json", timeout=8.0)
     try:
-        key = notifier.send(ALERT)
+        first = notifier.send(ALERT)
         time.sleep(0.5)  # the POST is under way
+        second = notifier.send(ALERT)  # raised while the thread waits on the network
         started = time.monotonic()
         notifier.close()
         assert time.monotonic() - started < 1.5
     finally:
         hook.close()
-    row = sqlite3.connect(tmp_path / "outbox.sqlite").execute(
-        "SELECT state FROM alerts WHERE key = ?", (key,)
-    )
-    assert row.fetchone()[0] == "queued"  # kept, and sent again at the next start
+    db = sqlite3.connect(tmp_path / "outbox.sqlite")
+    states = dict(db.execute("SELECT key, state FROM alerts").fetchall())
+    assert states == {first: "queued", second: "queued"}  # both go out at the next start
+
+
+def test_a_record_the_schema_refuses_is_set_aside_and_the_rest_is_written(tmp_path):
+    store = RecordStore(tmp_path / "records.sqlite")
+    problems: list[str | None] = []
+    writer = RecordWriter(store, problems.append, retry_seconds=0.05)
+    writer.submit(RecordEvent("no-such-call", 1.0, "tension", {"level": "calm"}))
+    writer.submit(StartCall(new_key(), 2.0))
+    assert writer.flush(5), "a refused record held the others back"
+    assert len(store.calls()) == 1
+    assert problems and "RecordRejected" in problems[0]
+    writer.close(1)
+
+
+def test_kept_records_are_redacted_private_and_survive_a_crash_while_being_written(tmp_path):
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the records folder should be")
+    store = RecordStore(blocker / "records.sqlite")
+    spool = tmp_path / "spool" / "pending.jsonl"
+    writer = RecordWriter(store, lambda _m: None, [spool], retry_seconds=0.05)
+    key = new_key()
+    writer.submit(OpenIncident(key, None, 3.0, "threat", ("gave card 4111 1111 1111 1111",)))
+    assert writer.close(0.2) == 1
+    kept = spool.read_text()
+    assert "4111" not in kept and "[card]" in kept
+    assert stat.S_IMODE(spool.parent.stat().st_mode) == 0o700
+    # The next start takes the file, and the app dies before the record is written.
+    RecordWriter(store, lambda _m: None, [spool], retry_seconds=0.05)
+    taking = spool.with_name(spool.name + ".taking")
+    assert taking.exists() and not spool.exists()
+    blocker.unlink()
+    writer = RecordWriter(store, lambda _m: None, [spool])
+    assert writer.flush(5)
+    assert store.get_incident(key)["behaviours"] == ["gave card [card]"]
+    assert not taking.exists()
+    writer.close(1)

@@ -133,17 +133,36 @@ class Outbox:
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout)
+        if self._thread.is_alive():  # stuck in a POST: keep what it has not written yet
+            self._keep_incoming()
+
+    def _keep_incoming(self) -> None:
+        while True:
+            try:
+                pending = self._incoming.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                self._insert(pending)
+            except sqlite3.Error as exc:
+                log.error("alert lost at exit (%s): %s", _cannot_write(self.path, exc), pending.key)
 
     # --- the delivery thread ------------------------------------------------------------
 
     def _run(self) -> None:
+        error_shown = False
         while not self._stop.is_set():
             try:
                 self._step()
             except Exception as exc:  # never let the thread die: alerts wait on it
                 log.exception("alert outbox")
                 self._on_problem(f"Supervisor alerts hit an internal error ({exc}); retrying.")
+                error_shown = True
                 self._stop.wait(ERROR_PAUSE)
+                continue
+            if error_shown and not self._disk_problem:
+                error_shown = False
+                self._on_problem(None)
         try:
             self._save_new()
             with self._lock:
@@ -174,9 +193,12 @@ class Outbox:
                 pending = self._incoming.get_nowait()
             except queue.Empty:
                 break
-            self._unsaved[pending.key] = pending
+            with self._lock:
+                self._unsaved[pending.key] = pending
             self._report(pending)
-        for pending in list(self._unsaved.values()):
+        with self._lock:
+            unsaved = list(self._unsaved.values())
+        for pending in unsaved:
             try:
                 self._insert(pending)
             except sqlite3.Error as exc:
@@ -185,7 +207,8 @@ class Outbox:
                     log.error("%s", _cannot_write(self.path, exc))
                     self._on_problem(_cannot_write(self.path, exc) + " Alerts are still sent.")
                 return
-            del self._unsaved[pending.key]
+            with self._lock:
+                self._unsaved.pop(pending.key, None)
         if self._disk_problem:
             self._disk_problem = False
             self._on_problem(None)
@@ -210,8 +233,9 @@ class Outbox:
             self._db.commit()
 
     def _next_due(self) -> _Pending | None:
-        candidates = [p for p in self._unsaved.values() if p.state == "queued"]
-        in_memory = list(self._unsaved)
+        with self._lock:
+            candidates = [p for p in self._unsaved.values() if p.state == "queued"]
+            in_memory = list(self._unsaved)
         marks = ",".join("?" * len(in_memory))
         with self._lock:
             row = self._db.execute(
@@ -264,7 +288,8 @@ class Outbox:
         except sqlite3.Error as exc:  # keep the news in memory until the disk takes it
             log.error("%s", _cannot_write(self.path, exc))
             p.saved = False
-            self._unsaved[p.key] = p
+            with self._lock:
+                self._unsaved[p.key] = p
 
     def _report(self, p: _Pending) -> None:
         if self._on_status is None:

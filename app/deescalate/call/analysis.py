@@ -47,6 +47,7 @@ class CallAnalysis:
         self._publish(self.detector.feed(event))
         if not isinstance(event, VoiceEvent):
             self._emit(event)
+            self._publish(self.detector.assess_threat_now(event.t))
 
     def _track_call(self, voice: VoiceEvent) -> None:
         speaking = voice.voiced >= 0.3

@@ -40,6 +40,8 @@ class SpeakerChannel:
         self.skipped_seconds = 0.0
         self._gap_starts: list[int] = []
         self._gap_offsets: list[int] = []
+        self._base_offset = 0
+        """The offset before the oldest gap still remembered."""
         """At recogniser sample `_gap_starts[i]` the call clock was `_gap_offsets[i]` ahead."""
         self.voice = VoiceTracker(str(speaker))
         self._level_problem: str | None = None
@@ -65,6 +67,7 @@ class SpeakerChannel:
         self._gap_starts.append(self.heard)
         self._gap_offsets.append(self.samples - self.heard)
         if len(self._gap_starts) > MAX_GAPS:
+            self._base_offset = self._gap_offsets[0]
             del self._gap_starts[0], self._gap_offsets[0]
 
     def finish(self) -> list[Event]:
@@ -74,7 +77,7 @@ class SpeakerChannel:
     def call_time(self, heard_seconds: float) -> float:
         """A time in the recogniser's audio as call time (gaps added back)."""
         index = bisect.bisect_right(self._gap_starts, round(heard_seconds * SAMPLE_RATE)) - 1
-        offset = self._gap_offsets[index] if index >= 0 else 0
+        offset = self._gap_offsets[index] if index >= 0 else self._base_offset
         return round(heard_seconds + offset / SAMPLE_RATE, 3)
 
     def _recognise(self, samples: np.ndarray) -> list[Event]:

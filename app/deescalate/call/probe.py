@@ -96,6 +96,8 @@ class DeviceProbe:
         threading.Thread(target=self._end, name="device-probe-stop", daemon=True).start()
 
     def _end(self) -> None:
+        if self._process.pid is None:  # closed before it was started
+            return
         self._process.join(2.0)
         if self._process.is_alive():
             self._process.terminate()

@@ -85,7 +85,7 @@ def cmd_test(args: argparse.Namespace, settings: Settings) -> int:
     unknown = unknown_names(spec, book)
     if unknown:
         raise BadInput(" ".join(unknown))
-    replay = Replayer(book, settings)
+    replay = Replayer(book, settings, args)
     results = []
     for call in spec.calls:
         record = replay(call.call)

@@ -36,23 +36,26 @@ def load_book(paths: Sequence[Path]) -> Phrasebook:
 
 class Replayer:
     """Replays calls with one phrasebook; the speech engine is loaded only if a recording
-    needs one, so transcripts never load a model."""
+    needs one, so transcripts never load a model. The command's own --engine, --model and
+    --no-coaching are what a supervisor testing a phrasebook asked for, and win."""
 
-    def __init__(self, book: Phrasebook, settings: Settings) -> None:
+    def __init__(self, book: Phrasebook, settings: Settings, args: argparse.Namespace) -> None:
         self.book = book
-        self._settings = settings
+        self._settings = settings.with_values(engine=args.engine or settings.engine)
+        self._model: str | None = args.model
+        self._coaching = settings.coaching and not args.no_coaching
         self._engine: Engine | None = None
 
     def __call__(self, path: Path) -> CallRecord:
         try:
-            return replay_call(path, self.book, self._settings.coaching, self._make_engine)
+            return replay_call(path, self.book, self._coaching, self._make_engine)
         except (TranscriptError, AudioFileError) as exc:
             raise BadInput(str(exc)) from exc
 
     def _make_engine(self) -> Engine:
         if self._engine is None:
             try:
-                self._engine = bootstrap.engine(self._settings, self.book)
+                self._engine = bootstrap.engine(self._settings, self.book, self._model)
             except SpeechError as exc:
                 raise BadInput(str(exc)) from exc
         return self._engine

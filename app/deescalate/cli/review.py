@@ -55,8 +55,8 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
 
     calls = find_calls(args.calls)
     books = phrasebook_paths(args, settings)
-    replay = Replayer(load_book(books), settings)
-    other = Replayer(load_book(args.compare), settings) if args.compare else None
+    replay = Replayer(load_book(books), settings, args)
+    other = Replayer(load_book(args.compare), settings, args) if args.compare else None
     labels = (_label(books), _label(args.compare or []))
     _prepare(args.out)
     reviews = []

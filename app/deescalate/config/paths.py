@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import warnings
 from pathlib import Path
 
@@ -40,3 +42,15 @@ def pending_records_files(records: Path) -> list[Path]:
         records.parent / PENDING_RECORDS_FILE,
         user_runtime_dir() / f"records-pending-{tag}.jsonl",
     ]
+
+
+def private_folder(folder: Path) -> Path:
+    """`folder`, made if missing, readable by this user only; OSError when it is not this
+    user's own (a folder under /tmp that someone else made first) or not a real folder."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        raise OSError(f"{folder} is not a folder of this user's own")
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        os.chmod(folder, 0o700)
+    return folder

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
@@ -105,7 +106,11 @@ OUTCOMES = (
 
 
 class RecordError(Exception):
-    """A record could not be written; the message names the file and the fix."""
+    """A record could not be written for now; the message names the file and the fix."""
+
+
+class RecordRejected(Exception):
+    """A record the file will never take (it breaks a rule of the schema): a fault of ours."""
 
 
 def default_path() -> Path:
@@ -167,18 +172,22 @@ class RecordStore:
             raise
 
     def apply(self, op: RecordOp) -> None:
-        """Writes one operation in its own transaction; writing it twice changes nothing.
-        Raises RecordError naming the file and the fix when it can't be written."""
-        sql, values = _statement(op)
+        """Writes one operation, redacted, in its own transaction; writing it twice changes
+        nothing. Raises RecordError when the file can't be written for now (full disk,
+        locked, read-only: worth trying again), RecordRejected when this record never will
+        be (it breaks a rule of the schema)."""
+        sql, values = _statement(redacted(op))
         connection = self._connect()
         try:
             with connection:
                 connection.execute(sql, values)
-        except sqlite3.Error as exc:
+        except sqlite3.OperationalError as exc:
             log.error("record not written to %s: %s", self.path, exc)
             raise RecordError(
                 f"record not written to {self.path}: {exc}. Free disk space."
             ) from exc
+        except sqlite3.Error as exc:
+            raise RecordRejected(f"{type(op).__name__} refused by {self.path}: {exc}") from exc
         finally:
             connection.close()
 
@@ -252,43 +261,77 @@ class RecordStore:
         ]
 
 
+def redacted(op: RecordOp) -> RecordOp:
+    """The operation with everything a caller said or typed redacted, as it may be kept (in
+    the records, or in the spool at exit). The customer reference stays as typed: the agent
+    enters it on purpose, to find the customer's file."""
+    match op:
+        case RecordEvent():
+            return replace(op, data=redact_all(op.data))
+        case OpenIncident():
+            return replace(
+                op,
+                reason=redact(op.reason),
+                behaviours=tuple(redact_all(list(op.behaviours))),
+                actions=tuple(redact_all(list(op.actions))),
+                outcome=redact(op.outcome),
+            )
+        case UpdateIncidentActions():
+            return replace(op, actions=tuple(redact_all(list(op.actions))))
+        case CompleteIncident():
+            return replace(
+                op,
+                customer_ref=op.customer_ref.strip(),
+                outcome=redact(op.outcome.strip()),
+                notes=redact(op.notes.strip()),
+            )
+    return op
+
+
 def _statement(op: RecordOp) -> tuple[str, tuple]:
-    """The SQL for one operation. Everything a caller said or typed is redacted here, except
-    the customer reference, which the agent enters on purpose to find the customer's file."""
+    """The SQL for one (redacted) operation. A row that is there already (the same key) is
+    left as it is; any other constraint that fails raises."""
     call_id = "(SELECT id FROM calls WHERE key = ?)"
+    new = "ON CONFLICT(key) DO NOTHING"
     match op:
         case StartCall():
             return (
-                "INSERT OR IGNORE INTO calls (key, started_at, demo) VALUES (?, ?, ?)",
+                f"INSERT INTO calls (key, started_at, demo) VALUES (?, ?, ?) {new}",
                 (op.key, op.at, int(op.demo)),
             )
         case EndCall():
             return "UPDATE calls SET ended_at = ? WHERE key = ?", (op.at, op.key)
         case RecordEvent():
-            data = json.dumps(redact_all(op.data), ensure_ascii=False)
             return (
-                "INSERT OR IGNORE INTO call_events (key, call_id, at, t, type, data) "
-                f"VALUES (?, {call_id}, ?, ?, ?, ?)",
-                (op.key, op.call_key, op.at, op.t, op.type, data),
+                "INSERT INTO call_events (key, call_id, at, t, type, data) "
+                f"VALUES (?, {call_id}, ?, ?, ?, ?) {new}",
+                (
+                    op.key,
+                    op.call_key,
+                    op.at,
+                    op.t,
+                    op.type,
+                    json.dumps(op.data, ensure_ascii=False),
+                ),
             )
         case Feedback():
             return (
-                "INSERT OR IGNORE INTO feedback (key, at, call_t, suggestion_id, category, "
-                "action) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO feedback (key, at, call_t, suggestion_id, category, action) "
+                f"VALUES (?, ?, ?, ?, ?, ?) {new}",
                 (op.key, op.at, op.call_t, op.suggestion_id, op.category, op.action),
             )
         case OpenIncident():
             return (
-                "INSERT OR IGNORE INTO incidents (key, at, call_t, reason, behaviours, actions, "
-                f"outcome, call_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, {call_id}, ?)",
+                "INSERT INTO incidents (key, at, call_t, reason, behaviours, actions, outcome, "
+                f"call_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, {call_id}, ?) {new}",
                 (
                     op.key,
                     op.at,
                     op.call_t,
-                    redact(op.reason),
-                    json.dumps(redact_all(list(op.behaviours))),
-                    json.dumps(redact_all(list(op.actions))),
-                    redact(op.outcome),
+                    op.reason,
+                    json.dumps(list(op.behaviours)),
+                    json.dumps(list(op.actions)),
+                    op.outcome,
                     op.call_key,
                     op.at,
                 ),
@@ -296,18 +339,12 @@ def _statement(op: RecordOp) -> tuple[str, tuple]:
         case UpdateIncidentActions():
             return (
                 "UPDATE incidents SET actions = ?, updated_at = ? WHERE key = ?",
-                (json.dumps(redact_all(list(op.actions))), op.at, op.key),
+                (json.dumps(list(op.actions)), op.at, op.key),
             )
         case CompleteIncident():
             return (
                 "UPDATE incidents SET customer_ref = ?, outcome = ?, notes = ?, completed = 1, "
                 "updated_at = ? WHERE key = ?",
-                (
-                    op.customer_ref.strip(),
-                    redact(op.outcome.strip()),
-                    redact(op.notes.strip()),
-                    op.at,
-                    op.key,
-                ),
+                (op.customer_ref, op.outcome, op.notes, op.at, op.key),
             )
     raise TypeError(f"not a record operation: {op!r}")

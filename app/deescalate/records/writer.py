@@ -7,9 +7,9 @@ problem is reported once, and its end too. A write that fails for any other reas
 logged, reported and set aside, and the writes behind it go on. Reads have their own
 thread, so a read that fails answers once with its error and never holds writes back.
 
-At exit, writes not yet done are kept in a spool file (beside the records, or in the
-user's runtime folder when that place can't be written) and written first at the next
-start: no record is lost to a quit.
+At exit, writes not yet done are kept, redacted, in a spool file (beside the records, or
+in a private folder of the user's runtime folder when that place can't be written) and
+written first at the next start: no record is lost to a quit.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ import logging
 import os
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from deescalate.config.paths import private_folder
 from deescalate.records.ops import RecordOp, from_json, to_json
-from deescalate.records.redact import redact
-from deescalate.records.store import RecordError, Records
+from deescalate.records.store import RecordError, Records, redacted
 
 log = logging.getLogger(__name__)
 
@@ -48,24 +49,31 @@ class RecordWriter:
         self._on_problem = on_problem
         self._spools = list(spools)
         self._retry = retry_seconds
-        self._queue: queue.Queue[tuple[RecordOp, Then | None] | None] = queue.Queue()
-        self._lock = threading.Lock()
-        self._pending = 0
+        # A write stays in the queue until it is written or set aside, so that a close at
+        # any moment finds every unwritten one there.
+        self._queue: deque[tuple[RecordOp, Then | None]] = deque()
+        self._changed = threading.Condition()
         self._idle = threading.Event()
         self._idle.set()
         self._closing = threading.Event()
-        self._head: tuple[RecordOp, Then | None] | None = None
-        for op in self._take_spooled():
+        taken, done = self._take_spooled()
+        for op in taken:
             self.submit(op)
+        if taken:
+            self.submit_marker(done)
         self._thread = threading.Thread(target=self._run, name="records", daemon=True)
         self._thread.start()
 
     def submit(self, op: RecordOp, then: Then | None = None) -> None:
         """Writes `op` on the writer thread; `then(None)` after it was written."""
-        with self._lock:
-            self._pending += 1
+        with self._changed:
+            self._queue.append((op, then))
             self._idle.clear()
-        self._queue.put((op, then))
+            self._changed.notify()
+
+    def submit_marker(self, then: Then) -> None:
+        """`then(None)` once every write submitted before it is done."""
+        self.submit(_Marker(), then)  # type: ignore[arg-type]
 
     def flush(self, timeout: float) -> bool:
         """Waits up to `timeout` for every submitted write; True when all are written."""
@@ -73,53 +81,46 @@ class RecordWriter:
 
     @property
     def pending(self) -> int:
-        with self._lock:
-            return self._pending
+        with self._changed:
+            return sum(not isinstance(op, _Marker) for op, _ in self._queue)
 
     def close(self, timeout: float = 2.0) -> int:
         """Writes what it can within `timeout`, then keeps the rest in the spool file for
         the next start. Returns how many writes were kept."""
         self.flush(timeout)
-        self._closing.set()
-        self._queue.put(None)
-        self._thread.join(0.5)
-        left = [item[0] for item in [self._head] if item is not None]
-        while True:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if item is not None:
-                left.append(item[0])
+        with self._changed:
+            self._closing.set()
+            self._changed.notify_all()
+            left = [op for op, _ in self._queue if not isinstance(op, _Marker)]
+            self._queue.clear()
+        # A write under way is in `left` too: written twice, it changes nothing.
         if left:
             self._spool(left)
+        self._thread.join(0.5)
         return len(left)
 
     # --- the writer thread -------------------------------------------------------------
 
     def _run(self) -> None:
         failing = False
-        while not self._closing.is_set():
-            item = self._queue.get()
-            if item is None:
-                return
-            self._head = item
-            op, then = item
-            while True:
-                try:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._queue or self._closing.is_set())
+                if self._closing.is_set():
+                    return
+                op, then = self._queue[0]
+            try:
+                if not isinstance(op, _Marker):
                     self.store.apply(op)
-                except RecordError as exc:
-                    if not failing:
-                        failing = True
-                        self._on_problem(f"{exc} Records are kept and retried.")
-                    if self._closing.wait(self._retry):
-                        return  # close() keeps the head in the spool
-                    continue
-                except Exception as exc:  # a fault of ours: set this one aside, go on
-                    self._set_aside(op, exc)
-                    then = None
-                break
-            self._head = None
+            except RecordError as exc:
+                if not failing:
+                    failing = True
+                    self._on_problem(f"{exc} Records are kept and retried.")
+                self._closing.wait(self._retry)
+                continue
+            except Exception as exc:  # a fault of ours: set this one aside, go on
+                self._set_aside(op, exc)
+                then = None
             if failing:
                 failing = False
                 self._on_problem(None)
@@ -131,17 +132,18 @@ class RecordWriter:
                 then(None)
             except Exception:
                 log.exception("after a record write")
-        with self._lock:
-            self._pending -= 1
-            if self._pending == 0:
+        with self._changed:
+            if self._queue:
+                self._queue.popleft()
+            if not self._queue:
                 self._idle.set()
 
     def _set_aside(self, op: RecordOp, exc: Exception) -> None:
         log.error(
-            "record set aside after an internal error (%s: %s): %s",
+            "record set aside after an error (%s: %s): %s",
             type(exc).__name__,
             exc,
-            redact(to_json(op)),
+            _loggable(op),
             exc_info=exc,
         )
         self._on_problem(f"A record could not be written ({type(exc).__name__}); it is in the log.")
@@ -149,11 +151,19 @@ class RecordWriter:
     # --- the spool ---------------------------------------------------------------------
 
     def _spool(self, ops: list[RecordOp]) -> None:
-        text = "".join(to_json(op) + "\n" for op in ops)
+        lines = []
+        for op in ops:
+            try:
+                lines.append(to_json(redacted(op)) + "\n")
+            except Exception:  # one that can't be kept must not lose the others
+                log.exception("record lost at exit: %s", _loggable(op))
+        text = "".join(lines)
         for path in self._spools:
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                private_folder(path.parent)
+                descriptor = os.open(
+                    path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600
+                )
                 with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
                     handle.write(text)
                     handle.flush()
@@ -161,32 +171,60 @@ class RecordWriter:
             except OSError as exc:
                 log.warning("cannot keep unwritten records in %s: %s", path, exc)
                 continue
-            log.warning("%d record(s) not yet written are kept in %s", len(ops), path)
+            log.warning("%d record(s) not yet written are kept in %s", len(lines), path)
             return
-        for op in ops:  # nowhere on disk: the log is the last place left
-            log.error("record lost at exit (no place to keep it): %s", redact(to_json(op)))
+        for line in lines:  # nowhere on disk: the log is the last place left
+            log.error("record lost at exit (no place to keep it): %s", line.strip())
 
-    def _take_spooled(self) -> list[RecordOp]:
+    def _take_spooled(self) -> tuple[list[RecordOp], Then]:
+        """Records kept at the last exit, and what to do once they are written: the files
+        are renamed while their records are being written, and removed only after, so a
+        crash in between loses nothing (writing one twice changes nothing)."""
         ops: list[RecordOp] = []
+        taking: list[Path] = []
         for path in self._spools:
-            try:
-                lines = path.read_text(encoding="utf-8").splitlines()
-            except FileNotFoundError:
-                continue
-            except OSError as exc:
-                log.warning("cannot read kept records in %s: %s", path, exc)
-                continue
-            for line in filter(None, lines):
+            for kept in (path.with_name(path.name + ".taking"), path):
+                if not kept.is_file():
+                    continue
                 try:
-                    ops.append(from_json(line))
-                except ValueError as exc:
-                    log.error("%s: %s", path, exc)
-            try:
-                path.unlink()
-            except OSError as exc:
-                log.warning("cannot remove %s: %s", path, exc)
+                    lines = kept.read_text(encoding="utf-8").splitlines()
+                    target = path.with_name(path.name + ".taking")
+                    if kept != target:
+                        taking_text = target.read_text() if target.is_file() else ""
+                        target.write_text(taking_text + "\n".join(lines) + "\n")
+                        os.chmod(target, 0o600)
+                        kept.unlink()
+                except OSError as exc:
+                    log.warning("cannot read kept records in %s: %s", kept, exc)
+                    continue
+                taking.append(target)
+                for line in filter(None, lines):
+                    try:
+                        ops.append(from_json(line))
+                    except ValueError as exc:
+                        log.error("%s: %s", kept, exc)
+        if ops:
             log.info("%d record(s) kept at the last exit will be written now", len(ops))
-        return ops
+
+        def done(_result: object) -> None:
+            for path in dict.fromkeys(taking):
+                try:
+                    path.unlink(missing_ok=True)
+                except OSError as exc:
+                    log.warning("cannot remove %s: %s", path, exc)
+
+        return ops, done
+
+
+class _Marker:
+    """Not a write: its place in the queue says when the writes before it are done."""
+
+
+def _loggable(op: object) -> str:
+    try:
+        return to_json(redacted(op))  # type: ignore[arg-type]
+    except Exception:
+        return repr(type(op).__name__)
 
 
 class RecordReader:

@@ -139,7 +139,11 @@ class IncidentDesk:
         """From the notifier's thread: an alert was queued, sent or failed."""
         self.later(lambda: setattr(self.state, "alert", status.state))
         if status.state == "failed":
-            self.problems.report("alerts", f"Supervisor alert not delivered: {status.detail}")
+            self.problems.report(
+                "alert delivery", f"Supervisor alert not delivered: {status.detail}"
+            )
+        elif status.state == "sent":
+            self.problems.report("alert delivery", None)
 
     # --- completing records -----------------------------------------------------------
 

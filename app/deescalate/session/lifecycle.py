@@ -101,15 +101,15 @@ class CallLifecycle:
         self._stopping.append(runner)
         return left
 
-    def drain(self) -> tuple[list[Event], bool]:
-        """The running call's new events, and whether the call ended or changed state
-        (restarting one that crashed)."""
+    def drain(self) -> tuple[list[Event], bool, CallHandle | None]:
+        """The running call's new events, whether its state changed, and the runner if it
+        has just ended (hand it to `after_end` once its last events are applied)."""
         self._stopping = [r for r in self._stopping if not r.finished.is_set()]
         if self._start_pending and not self._stopping:
             self.start()
         runner = self.runner
         if runner is None:
-            return [], False
+            return [], False, None
         events = runner.drain()
         if events:
             self._last_event_at = time.monotonic()
@@ -118,11 +118,14 @@ class CallLifecycle:
             events += runner.drain(100_000)
             self.runner = None
             self.state.running = False
-            if runner.crashed:
-                self._restart_after_crash(runner)
-            return events, True
+            return events, True, runner
         self._clear_restart_notice()
-        return events, self._check_quiet()
+        return events, self._check_quiet(), None
+
+    def after_end(self, runner: CallHandle) -> None:
+        """A call that ended on its own: restarted if its process crashed."""
+        if runner.crashed:
+            self._restart_after_crash(runner)
 
     def _clear_restart_notice(self) -> None:
         if self._restarts and time.monotonic() - self._restarts[-1] > RESTART_NOTICE_SECONDS:

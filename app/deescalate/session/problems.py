@@ -6,7 +6,17 @@ from __future__ import annotations
 
 import threading
 
-ORDER = ("call", "records", "alerts", "phrasebook", "settings", "shortcuts", "internal")
+ORDER = (
+    "call",
+    "restarts",
+    "records",
+    "alerts",
+    "alert delivery",
+    "alert outbox",
+    "phrasebook",
+    "incident",
+    "internal",
+)
 """Display order: what stops the call first."""
 
 

@@ -174,11 +174,12 @@ class Session:
     def poll(self) -> bool:
         """Drains the running call, applies its events to the display state and records
         them; restarts a call whose process crashed. True when the display changed."""
-        events, changed = self.calls.drain()
+        events, changed, ended = self.calls.drain()
         for event in events:
             self.apply(event)
-        if changed and not self.calls.running:
+        if ended is not None:  # its record closes before a crashed call is restarted
             self.recorder.close()
+            self.calls.after_end(ended)
         changed = self._take_changes() or changed or bool(events)
         if self.problems.version != self._problems_seen:
             self._problems_seen = self.problems.version

@@ -33,6 +33,14 @@ from deescalate.tension.detector import Hit
 class CallRecord:
     events: list[Event] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
+    assessed_in: dict[int, int] = field(default_factory=dict)
+    """For each hit (by id), the index in `tensions` of the first assessment that counted it."""
+    tension_count: int = 0
+
+    def keep(self, event: Event) -> None:
+        self.events.append(event)
+        if isinstance(event, TensionEvent):
+            self.tension_count += 1
 
     def of(self, kind: type) -> list:
         return [e for e in self.events if isinstance(e, kind)]
@@ -87,23 +95,21 @@ class CallRecord:
         return latest
 
     def moved_level(self, hit: Hit) -> bool:
-        """Whether the level changed at the first assessment after this hit was heard (an
-        assessment at the very moment of the hit was made before it)."""
-        before, after = None, None
-        for event in self.tensions:
-            if event.t <= hit.t + 1e-9:
-                before = event.level
-            else:
-                after = event.level
-                break
-        return after is not None and after != (before or "calm")
+        """Whether the level changed at the first assessment that counted this hit."""
+        index = self.assessed_in.get(id(hit))
+        tensions = self.tensions
+        if index is None or index >= len(tensions):
+            return False
+        before = tensions[index - 1].level if index else "calm"
+        return tensions[index].level != before
 
 
 class _HitRecorder:
-    """Stands in front of the analysis's detector and keeps the new hits of each assessment."""
+    """Stands in front of the analysis's detector and keeps the new hits of each assessment,
+    with the assessment (its index among the call's tension events) that first counted it."""
 
-    def __init__(self, detector, hits: list[Hit]) -> None:
-        self._detector, self._hits = detector, hits
+    def __init__(self, detector, record: CallRecord) -> None:
+        self._detector, self._record = detector, record
 
     def feed(self, event: Event):
         return self._keep(self._detector.feed(event))
@@ -111,9 +117,15 @@ class _HitRecorder:
     def advance(self, t: float):
         return self._keep(self._detector.advance(t))
 
+    def assess_threat_now(self, t: float):
+        return self._keep(self._detector.assess_threat_now(t))
+
     def _keep(self, assessments):
-        for assessment in assessments:
-            self._hits.extend(assessment.new_hits)
+        # Each assessment is published as one tension event, in this order.
+        for offset, assessment in enumerate(assessments):
+            for hit in assessment.new_hits:
+                self._record.hits.append(hit)
+                self._record.assessed_in[id(hit)] = self._record.tension_count + offset
         return assessments
 
     def __getattr__(self, name: str):
@@ -127,12 +139,12 @@ def recording_analysis(
     coaching: bool = True,
 ) -> CallAnalysis:
     def keep(event: Event) -> None:
-        record.events.append(event)
+        record.keep(event)
         if on_event is not None:
             on_event(event)
 
     analysis = CallAnalysis(phrasebook, keep, coaching)
-    analysis.detector = _HitRecorder(analysis.detector, record.hits)  # type: ignore[assignment]
+    analysis.detector = _HitRecorder(analysis.detector, record)  # type: ignore[assignment]
     return analysis
 
 

@@ -241,11 +241,16 @@ class TensionDetector:
         out = self.advance(event.t)
         if isinstance(event, TranscriptEvent):
             self._words(event)
-            if any(hit.unsafe for hit in self._pending):
-                out.append(self._assess(event.t))  # a confirmed threat can't wait for a tick
         elif isinstance(event, VoiceEvent):
             self._voice(event)
         return out
+
+    def assess_threat_now(self, t: float) -> list[Assessment]:
+        """An assessment at `t` when a confirmed threat was just heard: it can't wait for
+        the next half second. Nothing otherwise."""
+        if any(hit.unsafe for hit in self._pending):
+            return [self._assess(t)]
+        return []
 
     def advance(self, t: float) -> list[Assessment]:
         out = []
