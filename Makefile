@@ -43,11 +43,13 @@ $(VENV)/bin/python:
 $(VENV)/.installed-run: pyproject.toml setup.py | $(VENV)/bin/python
 	$(PY) -m pip install -q -e .
 	$(PY) packaging/slim_qt.py $(VENV)
+	$(PY) packaging/strip_symbols.py $(VENV)
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml setup.py | $(VENV)/bin/python
 	$(PY) -m pip install -q -e '.[test]'
 	$(PY) packaging/slim_qt.py $(VENV)
+	$(PY) packaging/strip_symbols.py $(VENV)
 	touch $@ $(VENV)/.installed-run
 
 lint: setup

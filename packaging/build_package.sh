@@ -14,6 +14,7 @@ rm -rf "$work" && mkdir -p "$work"
 "$python" -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install -q --upgrade pip
 "$work/venv/bin/python" -m pip install -q "$src[package]"
+"$work/venv/bin/python" "$here/strip_symbols.py" "$work/venv"
 version="$("$work/venv/bin/python" -c 'from importlib.metadata import version; print(version("deescalate"))')"
 arch="$(dpkg --print-architecture)"
 

@@ -57,9 +57,13 @@ step "installed app: --version"
 want="$(cd "$repo" && python3 -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')"
 [ "$(deescalate --version)" = "deescalate $want" ] || fail "--version says $(deescalate --version)"
 
-step "installed app: demo call, as fast as possible"
-# The built-in English engine: a bundled model may be in another language.
-deescalate demo --fast --engine sphinx --json > demo.jsonl || fail "demo exited with $?"
+step "installed app: the packaged Whisper model verifies against its pinned SHA-256"
+deescalate models verify tiny.en || fail "the packaged Whisper model does not verify"
+
+step "installed app: demo call, as fast as possible, with the default engine"
+deescalate demo --fast --json > demo.jsonl || fail "demo exited with $?"
+grep -q "speech engine: whisper (tiny.en)" "$HOME/.local/state/deescalate/log/deescalate.log" \
+    || fail "the default engine is not Whisper"
 suggestions=$(grep -c '"type": "suggestion"' demo.jsonl || true)
 [ "$suggestions" -ge 3 ] || fail "only $suggestions suggestions in the demo call"
 grep -q '"type": "escalate"' demo.jsonl || fail "the demo call never escalated"
@@ -75,7 +79,7 @@ fi
 
 step "installed app: overlay window offscreen until its first suggestion"
 log="$HOME/.local/state/deescalate/log/deescalate.log"
-deescalate overlay --demo --engine sphinx > overlay.out 2>&1 &
+deescalate overlay --demo > overlay.out 2>&1 &
 overlay=$!
 for _ in $(seq 60); do
     grep -q "first suggestion shown" "$log" 2>/dev/null && break

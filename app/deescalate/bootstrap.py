@@ -29,6 +29,7 @@ from deescalate.session.phrasebooks import PhrasebookSource
 from deescalate.session.problems import Problems
 from deescalate.session.session import Session
 from deescalate.speech.engines import Engine, choose_engine
+from deescalate.speech.models import model_setting
 
 if TYPE_CHECKING:  # the window's process never loads the call's runtime
     from deescalate.call.analysis import CallAnalysis
@@ -133,8 +134,14 @@ def phrasebook(settings: Settings, override: list[Path] | None = None) -> Phrase
 
 
 def engine(settings: Settings, book: Phrasebook, model: str | None = None) -> Engine:
-    """The speech engine a command runs with, loaded. Raises SpeechError."""
-    return choose_engine(settings.engine, model, settings.vosk_model, book.spot_phrases())
+    """The speech engine a command runs with, loaded; `model` is a Vosk or Whisper folder
+    that replaces the configured one. Raises SpeechError."""
+    models = {"vosk_model": settings.vosk_model, "whisper_model": settings.whisper_model}
+    if model:
+        models[model_setting(model)] = model
+    return choose_engine(
+        settings.engine, models["vosk_model"], models["whisper_model"], book.spot_phrases()
+    )
 
 
 def terminal_call(sources: list, engine: Engine, analysis: CallAnalysis, live: bool) -> CallRunner:

@@ -3,6 +3,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
+
 from deescalate.call.pipeline import Pipeline
 from deescalate.core.events import StatusEvent, TranscriptEvent
 from deescalate.demo.synth import Voice
@@ -12,6 +14,18 @@ CLEAR_VOICE = Voice("en-us+klatt", 150)
 """Live capture resamples twice and shifts the audio by a fraction of a frame. PocketSphinx
 on espeak-ng speech is sensitive to that for most voices; the Klatt voice is recognised
 under such shifts every time (8 of 8 perturbed copies of several trigger sentences)."""
+
+
+@pytest.fixture
+def sinks(pulse):
+    """Two null sinks: the agent's headset (its monitor stands in for the microphone) and
+    the call audio."""
+    for name in ("agent_mic", "call_out"):
+        pulse.add_sink(name)
+    yield
+    for name in ("agent_mic", "call_out"):
+        if name in pulse.modules:
+            pulse.remove_sink(name)
 
 
 def play_and_recognise(pulse, pipeline: Pipeline, wav: Path, sink: str, word: str) -> list[str]:

@@ -49,16 +49,6 @@ def place(audio: np.ndarray, clip: np.ndarray, at: float) -> None:
     audio[start : start + clip.size] += clip[: audio.size - start]
 
 
-@pytest.fixture
-def sinks(pulse):
-    for name in ("agent_mic", "call_out"):
-        pulse.add_sink(name)
-    yield
-    for name in ("agent_mic", "call_out"):
-        if name in pulse.modules:
-            pulse.remove_sink(name)
-
-
 def test_slow_agent_recogniser_never_delays_the_customers_threats(pulse, sinks, say, write_wav):
     agent, customer = track(CALL_SECONDS), track(CALL_SECONDS)
     at, n = 0.5, 0

@@ -2,7 +2,8 @@
 
     .venv/bin/python tests/bench/bench_memory.py
 
-- The app as a user runs it: `deescalate overlay --demo` (offscreen) with PocketSphinx,
+- The app as a user runs it: `deescalate overlay --demo` (offscreen) with the default
+  engine (Whisper; `BENCH_ENGINE=sphinx` for PocketSphinx),
   through the demo call; the proportional set size (PSS: shared pages split between the
   processes that share them) of the window's process and of the call's process, sampled
   every second, and their peaks.
@@ -59,6 +60,13 @@ step("audio: soxr, sounddevice, soundfile",
 step("detector with the text model",
      "from deescalate.tension.detector import TensionDetector; d = TensionDetector(book); "
      "d.words.negativity('this is ridiculous')")
+step("Whisper engine (CTranslate2, tokenizer, tiny.en model)",
+     "from deescalate.speech.engines import choose_engine; "
+     "from deescalate.core.facts import Speaker; import numpy as np; "
+     "whisper = choose_engine('whisper'); w1 = whisper.make(Speaker.CUSTOMER); "
+     "w1.accept(np.zeros(1600, np.int16))")
+step("one more Whisper recogniser (a second speaker, same model)",
+     "w2 = whisper.make(Speaker.AGENT)")
 step("PocketSphinx engine (module and model)",
      "from deescalate.speech.engines import choose_engine; "
      "from deescalate.core.facts import Speaker; "
@@ -95,7 +103,7 @@ def running_app(seconds: float = 85.0) -> dict:
         "XDG_STATE_HOME": str(home / "state"),
         "XDG_CONFIG_HOME": str(home / "config"),
         "XDG_RUNTIME_DIR": str(home / "run"),
-        "DEESCALATE_ENGINE": "sphinx",
+        "DEESCALATE_ENGINE": os.environ.get("BENCH_ENGINE", "whisper"),
     }
     (home / "run").mkdir(mode=0o700)
     app = subprocess.Popen(
@@ -133,7 +141,7 @@ def main() -> None:
     for name, mb in libraries():
         print(f"| {name} | {mb:.1f} |")
     app = running_app()
-    print("\n| the app on the demo call (PocketSphinx) | MB |")
+    print(f"\n| the app on the demo call ({os.environ.get('BENCH_ENGINE', 'whisper')}) | MB |")
     print("| --- | --- |")
     for key, value in app.items():
         print(f"| {key} | {value} |")

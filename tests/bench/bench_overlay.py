@@ -159,7 +159,7 @@ def loop_latency(in_process: bool) -> dict:
     from deescalate.ui.qt import QApplication, QTimer
 
     qt = QApplication.instance() or QApplication(["bench"])
-    settings = Settings(engine=os.environ.get("BENCH_ENGINE", "sphinx"))
+    settings = Settings(engine=os.environ.get("BENCH_ENGINE", "whisper"))
     records = Path(tempfile.mkdtemp()) / "records.sqlite"
     runner = ThreadCallRunner if in_process else ProcessCallRunner
 

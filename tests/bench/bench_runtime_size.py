@@ -1,8 +1,8 @@
 """Size of the runtime venv as `make run` leaves it: a fresh venv with only what running
 needs (`pip install .`), then PySide6 slimmed to the parts the overlay loads
-(packaging/slim_qt.py).
+(packaging/slim_qt.py) and debug symbols stripped (packaging/strip_symbols.py).
 
-Target: under 300 MB. Prints the total and the largest installed distributions.
+Target: under 550 MB with the Whisper model. Prints the total and the largest folders.
 Usage: .venv/bin/python tests/bench/bench_runtime_size.py [--python python3.12]
 """
 
@@ -15,7 +15,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TARGET_MB = 300
+TARGET_MB = 550
+"""With the Whisper model (tiny.en, from its package) and CTranslate2 that runs it."""
 
 
 def size_mb(path: Path) -> float:
@@ -35,14 +36,15 @@ def main() -> int:
         subprocess.run([*pip, str(ROOT)], check=True)
         size_as_installed = size_mb(venv)
         subprocess.run([sys.executable, ROOT / "packaging" / "slim_qt.py", venv], check=True)
+        subprocess.run([sys.executable, ROOT / "packaging" / "strip_symbols.py", venv], check=True)
         site = next((venv / "lib").glob("python3.*/site-packages"))
         parts = sorted(((size_mb(p), p.name) for p in site.iterdir() if p.is_dir()), reverse=True)
         total = size_mb(venv)
         print(
             f"runtime venv ({args.python}): {total:.0f} MB (target < {TARGET_MB} MB);"
-            f" {size_as_installed:.0f} MB before slimming Qt"
+            f" {size_as_installed:.0f} MB before slimming Qt and stripping symbols"
         )
-        for mb, name in parts[:8]:
+        for mb, name in parts[:16]:
             print(f"  {name:<28} {mb:6.1f} MB")
     return 0 if total < TARGET_MB else 1
 

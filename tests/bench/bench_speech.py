@@ -40,6 +40,7 @@ def ko_model() -> str:
 
 ENGINES = {
     # name: (engine, model, corpus builder, trigger phrases given to the spotter)
+    "whisper": ("whisper", None, build_english, None),
     "sphinx": ("sphinx", None, build_english, None),
     "vosk-ko": ("vosk", "ko", build_korean, KOREAN_TRIGGERS),
     "none": ("none", None, build_english, None),
@@ -71,7 +72,10 @@ def score(events: list[dict], script: list[dict]) -> dict:
     triggers = {s["trigger"] for s in said}
     found_open = found_any = 0
     delays, false_alarms = [], []
-    heard = [e for e in events if e["type"] == "transcript" and e["speaker"] == "customer"]
+    heard = [
+        evidence(e) for e in events if e["type"] == "transcript" and e["speaker"] == "customer"
+    ]
+    heard = [e for e in heard if e is not None]
     for line in said:
         window = [
             e for e in heard if line["start"] - 0.5 <= e["end"] and e["start"] <= line["end"] + 1.0
@@ -82,7 +86,8 @@ def score(events: list[dict], script: list[dict]) -> dict:
         if hits:
             found_any += 1
             first = min(hits, key=lambda e: e["t"])
-            ends = [w["end"] for w in first["words"] if w["text"] in line["trigger"].split()]
+            wanted = line["trigger"].split()
+            ends = [w["end"] for w in first["words"] if normalise(w["text"]) in wanted]
             delays.append(first["t"] - (ends[-1] if ends else line["end"]))
     for e in heard:
         if not (e["final"] or e["spotted"]):
@@ -108,6 +113,18 @@ def score(events: list[dict], script: list[dict]) -> dict:
         "trigger_delay_median_s": round(median(delays), 2) if delays else None,
         "trigger_delay_max_s": round(max(delays), 2) if delays else None,
     }
+
+
+def evidence(event: dict) -> dict | None:
+    """What of a transcript event the detector acts on: a final, a spotter's hit, or the
+    settled words of a streaming partial (None for words that may still change)."""
+    if event["final"] or event["spotted"]:
+        return event
+    if not event.get("stable"):
+        return None
+    words = event["words"][: event["stable"]]
+    text = " ".join(w["text"] for w in words)
+    return {**event, "text": text, "words": words, "final": True, "end": words[-1]["end"]}
 
 
 def write_phrasebook(phrases: list[str] | None) -> list[str]:
@@ -163,6 +180,80 @@ def replay_one(name: str) -> dict:
     }
     result.update(score(events, script))
     return result
+
+
+def voices_one(name: str) -> dict:
+    """Runs in a child process: each line of the six-voice set replayed on its own, as
+    `deescalate replay` would; what the agent would have been shown."""
+    import numpy as np
+    import soundfile as sf
+
+    from deescalate import bootstrap
+    from deescalate.audio.file_source import FileSource
+    from deescalate.call.analysis import CallAnalysis
+    from deescalate.call.pipeline import Pipeline
+    from deescalate.cli.main import build_parser, command_line_settings
+    from deescalate.config.settings import Settings
+    from deescalate.demo.synth import speak
+    from tests.bench.corpus import LINES, THREAT_WORDS, VOICES
+
+    args = build_parser().parse_args(["replay", "x.wav", *engine_args(name)])
+    given = {k: v for k, v in command_line_settings(args).items() if v is not None}
+    settings = Settings().with_values(**given)
+    phrasebook = bootstrap.phrasebook(settings)
+    engine = bootstrap.engine(settings, phrasebook)
+    outcome = {kind: [] for kind in LINES}
+    delays, refs, hyps = [], [], []
+    wav = Path(tempfile.mkdtemp()) / "line.wav"
+    for voice in VOICES:
+        for kind, lines in LINES.items():
+            for text in lines:
+                silence = np.zeros(8000, np.float32)
+                sf.write(wav, np.concatenate([silence, speak(text, voice), silence]), 16000)
+                events: list[dict] = []
+                analysis = CallAnalysis(phrasebook, lambda e, add=events.append: add(e.to_dict()))
+                analysis.follow(Pipeline([FileSource(wav)], engine.make, live=False))
+                finals = [e for e in events if e["type"] == "transcript" and e["final"]]
+                refs.append(normalise(text))
+                hyps.append(normalise(" ".join(e["text"] for e in finals)) or "-")
+                escalated = [e for e in events if e["type"] == "escalate" and e["kind"] == "threat"]
+                abuse = any(
+                    e["type"] == "suggestion" and e["category"] == "boundary" for e in events
+                ) or any(
+                    r["cue"] in ("insult", "profanity")
+                    for e in events
+                    if e["type"] == "tension"
+                    for r in e["reasons"]
+                )
+                outcome[kind].append(bool(escalated) if kind != "insult" else abuse)
+                if escalated:
+                    delays += threat_delays(events, escalated[0]["t"], THREAT_WORDS)
+    import jiwer
+
+    return {
+        "voices_lines": sum(len(v) for v in outcome.values()),
+        "voices_wer": round(jiwer.wer(refs, hyps), 3),
+        "false_threats_on_harmless": f"{sum(outcome['harmless'])}/{len(outcome['harmless'])}",
+        "threats_escalated": f"{sum(outcome['threat'])}/{len(outcome['threat'])}",
+        "insults_heard_as_abuse": f"{sum(outcome['insult'])}/{len(outcome['insult'])}",
+        "threat_word_to_escalate_median_s": round(median(delays), 2) if delays else None,
+        "threat_word_to_escalate_max_s": round(max(delays), 2) if delays else None,
+    }
+
+
+def threat_delays(events: list[dict], escalated_at: float, phrases: set[str]) -> list[float]:
+    """From the end of the threat's last word (as recognised) to the escalation."""
+    for event in events:
+        seen = evidence(event) if event["type"] == "transcript" else None
+        if seen is None:
+            continue
+        words = [normalise(w["text"]) for w in seen["words"]]
+        for phrase in phrases:
+            wanted = phrase.split()
+            for i in range(len(words) - len(wanted) + 1):
+                if words[i : i + len(wanted)] == wanted:
+                    return [round(escalated_at - seen["words"][i + len(wanted) - 1]["end"], 2)]
+    return []
 
 
 def live_one(name: str, seconds: float) -> dict:
@@ -227,12 +318,15 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         kind, name = args.child.split(":")
-        result = replay_one(name) if kind == "replay" else live_one(name, args.live_seconds)
+        runs = {"replay": replay_one, "voices": voices_one}
+        result = runs[kind](name) if kind in runs else live_one(name, args.live_seconds)
         print(json.dumps(result, ensure_ascii=False))
         return
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     for name in args.engines.split(","):
-        kinds = ["replay"] + (["live"] if args.live_seconds > 0 else [])
+        kinds = ["replay", "voices"] + (["live"] if args.live_seconds > 0 else [])
+        if name == "vosk-ko":
+            kinds.remove("voices")  # English lines
         merged: dict = {}
         for kind in kinds:
             done = subprocess.run(

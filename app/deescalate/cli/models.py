@@ -1,4 +1,5 @@
-"""`deescalate models list | verify | install`: the Vosk models on this machine.
+"""`deescalate models list | verify | install`: the speech models on this machine (Whisper
+and Vosk).
 
 Models are installed from a zip or folder that is already on the machine; nothing is ever
 downloaded.
@@ -12,20 +13,23 @@ from pathlib import Path
 from deescalate.cli.common import EXIT_OK, BadInput
 from deescalate.config.settings import Settings
 from deescalate.speech.base import SpeechError
+from deescalate.speech.engines import resolve_engine
 from deescalate.speech.models import (
     MANIFEST_NAME,
     InstalledModel,
-    find_vosk_model,
     install_model,
     installed_models,
     machine_models_folder,
+    model_kind,
+    packaged_whisper_model,
+    pinned_name,
     user_models_folder,
     verify_model,
 )
 
 
 def register(sub, _add_engine_options) -> None:
-    models = sub.add_parser("models", help="list, verify and install Vosk speech models")
+    models = sub.add_parser("models", help="list, verify and install Whisper and Vosk models")
     actions = models.add_subparsers(dest="models_command", required=True)
     actions.add_parser("list", help="models found, where, and which one is used").set_defaults(
         func=cmd_list
@@ -34,7 +38,9 @@ def register(sub, _add_engine_options) -> None:
     verify.add_argument("model", nargs="?", help="a model's name or folder (default: all)")
     verify.set_defaults(func=cmd_verify)
     install = actions.add_parser("install", help="install a model from a local zip or folder")
-    install.add_argument("source", type=Path, help="a Vosk model .zip or unzipped folder")
+    install.add_argument(
+        "source", type=Path, help="a Vosk or Whisper (CTranslate2) model .zip or folder"
+    )
     install.add_argument(
         "--machine",
         action="store_true",
@@ -45,28 +51,37 @@ def register(sub, _add_engine_options) -> None:
     install.set_defaults(func=cmd_install)
 
 
-def _in_use(settings) -> Path | None:
-    choice = find_vosk_model(None, settings.vosk_model)
-    return choice.path.expanduser().resolve() if choice else None
+def _in_use(settings: Settings) -> Path | None:
+    try:
+        choice = resolve_engine(settings.engine, settings.vosk_model, settings.whisper_model)
+    except SpeechError:
+        return None
+    return choice.model.expanduser().resolve() if choice.model else None
 
 
 def cmd_list(_args: argparse.Namespace, settings: Settings) -> int:
     models = installed_models()
     if not models:
         print(
-            "No Vosk model installed (PocketSphinx's built-in English model is used). "
+            "No speech model installed (PocketSphinx's built-in English model is used). "
             "Install one with `deescalate models install PATH_OR_ZIP`."
         )
         return EXIT_OK
     used = _in_use(settings)
     for model in models:
-        marks = [model.where]
-        if not (model.path / MANIFEST_NAME).is_file():
+        marks = [model_kind(model.path), model.where]
+        if pinned := pinned_name(model.path):
+            marks.append(f"pinned: {pinned}")
+        elif not (model.path / MANIFEST_NAME).is_file():
             marks.append("no manifest")
         if model.path.resolve() == used:
             marks.append("in use")
-        print(f"{model.path.name}  {model.path}  ({'; '.join(marks)})")
+        print(f"{_name(model.path)}  {model.path}  ({'; '.join(marks)})")
     return EXIT_OK
+
+
+def _name(folder: Path) -> str:
+    return "tiny.en" if folder == packaged_whisper_model() else folder.name
 
 
 def _chosen(models: list[InstalledModel], wanted: str | None) -> list[InstalledModel]:
@@ -75,7 +90,7 @@ def _chosen(models: list[InstalledModel], wanted: str | None) -> list[InstalledM
     path = Path(wanted).expanduser()
     if path.is_dir():
         return [InstalledModel(path, "given folder")]
-    named = [m for m in models if m.path.name == wanted]
+    named = [m for m in models if wanted in (m.path.name, _name(m.path))]
     if not named:
         raise BadInput(f"No installed model named {wanted!r}: see `deescalate models list`.")
     return named
@@ -84,7 +99,9 @@ def _chosen(models: list[InstalledModel], wanted: str | None) -> list[InstalledM
 def cmd_verify(args: argparse.Namespace, _settings: Settings) -> int:
     models = _chosen(installed_models(), args.model)
     if not models:
-        raise BadInput("No Vosk model installed: install one with `deescalate models install`.")
+        raise BadInput(
+            "No speech model installed: install one with `deescalate models install`."
+        )
     broken = []
     for model in models:
         problems = verify_model(model.path)

@@ -5,6 +5,7 @@ Imported only when one of those commands runs (see `calls`)."""
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,8 @@ from deescalate.speech.engines import Engine
 from deescalate.supervisor.printing import HumanPrinter, JsonPrinter, summary
 from deescalate.supervisor.replay import CallRecord, play_transcript, recording_analysis
 from deescalate.supervisor.transcripts import TranscriptError, read_transcript
+
+log = logging.getLogger(__name__)
 
 
 def _phrasebook(settings: Settings) -> Phrasebook:
@@ -69,6 +72,7 @@ class _Output:
 def run(sources: list, args: argparse.Namespace, settings: Settings, live: bool) -> int:
     book = _phrasebook(settings)
     engine = _engine(settings, book)
+    log.info("speech engine: %s", engine.description)
     if not args.json:
         print(f"engine: {engine.description}", file=sys.stderr)
     real_time = live or getattr(args, "realtime", False)

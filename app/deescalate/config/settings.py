@@ -34,10 +34,13 @@ class ConfigError(Exception):
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
-    engine: Literal["auto", "vosk", "sphinx", "none"] = Field(
-        "auto", description="auto, vosk, sphinx or none"
+    engine: Literal["auto", "whisper", "vosk", "sphinx", "none"] = Field(
+        "auto", description="auto, whisper, vosk, sphinx or none"
     )
     vosk_model: str | None = Field(None, description="a Vosk model folder")
+    whisper_model: str | None = Field(
+        None, description="a CTranslate2 Whisper model folder (default: tiny.en, packaged)"
+    )
     agent_device: str | None = Field(None, description="an input name from `deescalate devices`")
     customer_device: str | None = Field(
         None, description="a monitor/loopback input name from `deescalate devices`"

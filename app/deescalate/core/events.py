@@ -47,6 +47,8 @@ class TranscriptEvent(Event):
     spotted: bool = False
     """A trigger phrase found by keyword spotting rather than open recognition."""
     words: tuple[Word, ...] = field(default=())
+    stable: int = 0
+    """In a partial result: how many leading words are settled (streaming recognisers)."""
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,15 @@ from deescalate.speech.engines import resolve_engine
 
 log = logging.getLogger(__name__)
 
-CALL_KEYS = ("engine", "vosk_model", "agent_device", "customer_device", "phrasebook", "coaching")
+CALL_KEYS = (
+    "engine",
+    "vosk_model",
+    "whisper_model",
+    "agent_device",
+    "customer_device",
+    "phrasebook",
+    "coaching",
+)
 """Settings that only a new call picks up: changing them restarts a running call."""
 
 
@@ -127,7 +135,7 @@ class Session:
         s = self.settings
         book = self.phrasebooks.book
         try:
-            engine = resolve_engine(s.engine, None, s.vosk_model, book.spot_phrases())
+            engine = resolve_engine(s.engine, s.vosk_model, s.whisper_model, book.spot_phrases())
         except SpeechError as exc:
             log.warning("call not started: %s", exc)
             self.problems.report("call", str(exc))

