@@ -58,3 +58,66 @@ def test_a_seat_with_no_audio_devices_says_so_and_the_dialog_stays_idle(qtbot, m
     assert not dialog.agent_meter.isVisible() and not dialog.customer_meter.isVisible()
     qtbot.wait(1000)  # ten meter ticks: the empty list must not be filled in again each time
     assert dialog.customer.receivers(SIGNAL("currentIndexChanged(int)")) == 1
+
+
+def test_saving_the_text_size_keeps_the_call_audio_automatic_and_the_call_running(
+    qtbot, qapp, pulse, tmp_path, monkeypatch, open_overlay
+):
+    """Two outputs; the call plays on the second, the system default. The dialog names the
+    device the call uses, and saving another setting neither pins a device nor restarts."""
+    from PySide6.QtCore import QTimer
+
+    user_file = tmp_path / "config.toml"
+    monkeypatch.setattr(config, "user_config_path", lambda: user_file)
+    for sink in ("desk_speakers", "softphone_out"):
+        pulse.add_sink(sink)
+    pulse.pactl("set-default-sink", "softphone_out")
+    try:
+        app = open_overlay(Settings(engine="none"), mode="live")
+        app.start()
+        qtbot.waitUntil(
+            lambda: app.session.state.sources.get("customer") == "listening", timeout=15_000
+        )
+        runner = app.session.calls.runner
+        seen: dict[str, str] = {}
+
+        def change_text_size_and_save() -> None:
+            dialog = qapp.activeModalWidget()
+            if dialog is None or dialog.customer.count() < 2:
+                QTimer.singleShot(200, change_text_size_and_save)
+                return
+            seen["customer"] = dialog.customer.currentText()
+            assert dialog.grab().save(str(SHOTS / "settings_automatic_device.png"))
+            dialog.font_size.setValue(21)
+            dialog.save()
+
+        QTimer.singleShot(300, change_text_size_and_save)
+        app.open_settings()
+        assert seen["customer"] == "System default (now softphone_out.monitor)"
+        saved = load_settings(tmp_path / "none.toml", user_file, {}).settings
+        assert saved.font_size == 21 and saved.customer_device is None
+        assert app.session.settings.customer_device is None
+        assert app.session.calls.runner is runner, "the call was restarted"
+    finally:
+        for sink in ("desk_speakers", "softphone_out"):
+            pulse.remove_sink(sink)
+
+
+def test_a_saved_device_that_is_not_listed_now_is_kept(qtbot, pulse, tmp_path, monkeypatch):
+    user_file = tmp_path / "config.toml"
+    monkeypatch.setattr(config, "user_config_path", lambda: user_file)
+    pulse.add_sink("desk_speakers")
+    try:
+        dialog = SettingsDialog(Settings(customer_device="softphone_out.monitor"))
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitUntil(
+            lambda: dialog.customer.findData("desk_speakers.monitor") >= 0, timeout=10_000
+        )
+        assert dialog.customer.currentText() == "softphone_out.monitor (saved; not listed now)"
+        dialog.opacity.setValue(80)
+        dialog.save()
+    finally:
+        pulse.remove_sink("desk_speakers")
+    saved = load_settings(tmp_path / "none.toml", user_file, {}).settings
+    assert saved.customer_device == "softphone_out.monitor" and saved.opacity == 0.8

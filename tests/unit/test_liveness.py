@@ -18,7 +18,11 @@ def test_states_follow_callbacks_and_content():
     assert live.state() == SourceState.STARTING
     live.saw(np.ones(10, np.float32))
     assert live.state() == SourceState.LISTENING
-    for _ in range(60):  # 6 s of all-zero blocks
+    for _ in range(300):  # 30 s of all-zero blocks: a long pause between turns
+        clock.now += 0.1
+        live.saw(np.zeros(10, np.float32))
+    assert live.state() == SourceState.LISTENING
+    for _ in range(310):  # over a minute without a sound
         clock.now += 0.1
         live.saw(np.zeros(10, np.float32))
     assert live.state() == SourceState.SILENT

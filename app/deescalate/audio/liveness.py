@@ -12,7 +12,9 @@ from deescalate.audio.sources import SourceState
 NO_CALLBACK_SECONDS = 1.5
 OPEN_GRACE_SECONDS = 4.0
 """Some backends (PulseAudio through ALSA) take seconds to deliver the first block."""
-ZERO_AUDIO_SECONDS = 5.0
+ZERO_AUDIO_SECONDS = 60.0
+"""A call's audio is digital silence whenever nobody talks, so a pause between turns is
+no problem to report; a minute without a sound is worth a look."""
 REOPEN_EVERY_SECONDS = 2.0
 
 

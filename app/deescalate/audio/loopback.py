@@ -83,7 +83,7 @@ class LoopbackSource:
         if self._state not in (SourceState.STOPPED, SourceState.LOST):
             self._state = self._liveness.state()
             if self._state == SourceState.SILENT:
-                self._detail = "only silence: is the call playing on this output?"
+                self._detail = "no sound for a minute: is the call playing on this output?"
         return [SourceHealth.of(self.feed, self._state, self._detail)]
 
     def _record(self) -> None:

@@ -29,6 +29,8 @@ class DeviceInfo:
     label: str
     is_monitor: bool
     is_default: bool
+    automatic: bool = False
+    """The device a call uses for its role when none is chosen (the system's default)."""
 
 
 def _run_child(out: Connection, commands: Connection) -> None:

@@ -10,7 +10,12 @@ from multiprocessing.connection import Connection
 import numpy as np
 
 from deescalate.audio.capture import DeviceSource
-from deescalate.audio.devices import InputDevice, list_inputs
+from deescalate.audio.devices import (
+    InputDevice,
+    default_agent_input,
+    default_customer_input,
+    list_inputs,
+)
 from deescalate.core.facts import Speaker
 
 LEVEL_EVERY = 0.1
@@ -24,6 +29,7 @@ class _Meter:
         self.source.start()
 
     def level(self) -> float:
+        self.source.poll()  # confirms the stream's route, reopens a device that came back
         blocks = []
         while (block := self.source.feed.pop(0)) is not None:
             blocks.append(block)
@@ -40,11 +46,18 @@ def serve_probe(out: Connection, commands: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         inputs = list_inputs()
+        automatic = {d.name for d in (default_agent_input(), default_customer_input()) if d}
     except Exception as exc:  # pactl missing, PortAudio failing: say so, the dialog goes on
         out.send(("problem", f"Could not list audio devices: {exc}"))
-        inputs = []
+        inputs, automatic = [], set()
     listed = [
-        {"name": d.name, "label": d.label, "is_monitor": d.is_monitor, "is_default": d.is_default}
+        {
+            "name": d.name,
+            "label": d.label,
+            "is_monitor": d.is_monitor,
+            "is_default": d.is_default,
+            "automatic": d.name in automatic,
+        }
         for d in inputs
     ]
     out.send(("devices", listed))

@@ -20,7 +20,7 @@ from deescalate.session.problems import Problems
 
 PROBLEM_STATES = {
     "lost": "audio lost",
-    "silent": "only silence",
+    "silent": "no sound for a minute",
     "stalled": "recognition behind",
 }
 

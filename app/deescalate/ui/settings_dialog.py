@@ -115,20 +115,26 @@ class SettingsDialog(QDialog):
         return combo, meter
 
     def _fill_devices(self) -> None:
-        """Once the probe has listed them: the device lists, and their meters."""
+        """Once the probe has listed them: the device lists, and their meters. The first
+        entry keeps the setting empty: the call then follows the system's default, and the
+        entry names the device that is today."""
         self.devices = self.probe.devices or []
         if self.probe.problem:
             self.problem.setText(self.probe.problem)
         for combo in (self.agent, self.customer):
             current = combo.property("current")
             combo.clear()
-            for dev in self.devices:
-                if dev.is_monitor == combo.property("monitors"):
-                    combo.addItem(dev.label, dev.name)
-            if combo.count() == 0:
+            mine = [d for d in self.devices if d.is_monitor == combo.property("monitors")]
+            if not mine:
                 combo.addItem("No device found", current)
-            if current:
-                combo.setCurrentIndex(max(combo.findData(current), 0))
+            else:
+                auto = next((d for d in mine if d.automatic), None)
+                combo.addItem(f"System default (now {auto.name})" if auto else "System default")
+                for dev in mine:
+                    combo.addItem(dev.label, dev.name)
+                if current and combo.findData(current) < 0:  # kept until the agent picks another
+                    combo.addItem(f"{current} (saved; not listed now)", current)
+                combo.setCurrentIndex(combo.findData(current) if current else 0)
             combo.currentIndexChanged.connect(lambda _=0, c=combo: self._reprobe(c))
             self._reprobe(combo)
 
@@ -137,7 +143,8 @@ class SettingsDialog(QDialog):
 
     def _reprobe(self, combo: QComboBox) -> None:
         name = combo.currentData()
-        device = next((d for d in self.devices if d.name == name), None)
+        role = [d for d in self.devices if d.is_monitor == combo.property("monitors")]
+        device = next((d for d in role if (d.name == name if name else d.automatic)), None)
         meter = self.agent_meter if combo is self.agent else self.customer_meter
         self._form.setRowVisible(meter, device is not None)
         self.probe.watch(self._role(combo), device.name if device else None)
@@ -157,8 +164,8 @@ class SettingsDialog(QDialog):
     def chosen(self) -> Settings:
         books = tuple(p.strip() for p in self.phrasebook.text().split(",") if p.strip())
         return self.settings.with_values(
-            agent_device=self.agent.currentData() or self.settings.agent_device,
-            customer_device=self.customer.currentData() or self.settings.customer_device,
+            agent_device=self.agent.currentData(),
+            customer_device=self.customer.currentData(),
             engine=self.engine.currentText(),
             vosk_model=self.model.text().strip() or None,
             phrasebook=books,
