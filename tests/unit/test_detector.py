@@ -81,6 +81,25 @@ def test_a_threat_needs_confident_words(detector):
     assert "unsafe" in levels(out)
 
 
+def test_each_recogniser_has_its_own_bar_for_a_sure_threat():
+    """Whisper's confidence for a correctly heard but unexpected word is low ("regret": 0.3
+    to 0.6); Vosk's posteriors are near 1 for words it is sure of."""
+    from dataclasses import replace
+
+    def heard_by(recogniser: str, confs: list[float]) -> list:
+        event = said(2.0, "keep this up and you'll regret it")
+        words = tuple(
+            replace(w, conf=c) for w, c in zip(event.words, [0.9] * 4 + confs, strict=False)
+        )
+        event = replace(event, words=words, recogniser=recogniser)
+        return levels(run(TensionDetector(load_phrasebook()), [event], until=10))
+
+    assert "unsafe" in heard_by("whisper", [0.88, 0.31, 0.98])
+    assert "unsafe" not in heard_by("whisper", [0.88, 0.07, 0.98])  # "red-write" for "regret"
+    assert "unsafe" not in heard_by("vosk", [0.88, 0.31, 0.98])
+    assert "unsafe" in heard_by("vosk", [0.95, 0.9, 0.98])
+
+
 def test_a_spotted_threat_alone_is_never_unsafe(detector):
     out = run(detector, [spotted(3.0, "kill you")], until=10)
     assert "unsafe" not in levels(out)

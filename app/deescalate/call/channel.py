@@ -124,5 +124,14 @@ class SpeakerChannel:
         self, start: float, end: float, words: tuple[Word, ...], r: Recognition
     ) -> TranscriptEvent:
         return TranscriptEvent(
-            self.t, str(self.speaker), r.text, r.final, start, end, r.spotted, words, r.stable
+            self.t,
+            str(self.speaker),
+            r.text,
+            r.final,
+            start,
+            end,
+            r.spotted,
+            words,
+            r.stable,
+            self.recognizer.name,
         )

@@ -49,6 +49,9 @@ class TranscriptEvent(Event):
     words: tuple[Word, ...] = field(default=())
     stable: int = 0
     """In a partial result: how many leading words are settled (streaming recognisers)."""
+    recogniser: str = ""
+    """The engine that heard the words ("whisper", "vosk", "sphinx"); "" for typed text.
+    Engines' word confidences are on different scales."""
 
 
 @dataclass(frozen=True)

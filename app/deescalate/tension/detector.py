@@ -32,12 +32,13 @@ HIT_MARGIN = 0.3
 """A cue heard again in overlapping words (the final, then the spotter) is one hit;
 seconds of slack on the overlap."""
 UNSAFE_HOLD = 45.0
-CONFIDENT_PHRASE = 0.5
-"""Mean word confidence (0-1) the words of a threat need before the call is made unsafe."""
-CONFIDENT_WORD = 0.2
-"""...and the least any one of them may have. Engines differ: Vosk gives posteriors near 1
-for words it is sure of, Whisper the probability of each word given the words before it,
-which is low for a correctly heard but unexpected word ("regret": 0.3-0.6 in six voices)."""
+CONFIDENT = {"whisper": (0.2, 0.5)}
+"""The least confidence (0-1) any word of a threat may have, and the least mean over its
+words, before the call is made unsafe, per recogniser. Whisper's confidence is the
+probability of each word given the words before it, low for a correctly heard but
+unexpected word ("regret": 0.3-0.6 in six voices); Vosk's is a posterior near 1 for words
+it is sure of."""
+CONFIDENT_OTHERS = (0.7, 0.7)
 SPOTTED_SHARE = 0.5
 """A cue only the keyword spotter heard counts for this share of its points."""
 ENTER = {"tense": 25.0, "heated": 60.0}
@@ -461,7 +462,7 @@ def _is_unsafe(cue: Cue, event: TranscriptEvent, match: CueMatch) -> bool:
     recognition (never the spotter alone), with every word of it confidently recognised."""
     if not (cue.unsafe and event.speaker == "customer" and event.final and not event.spotted):
         return False
-    return _confident(event.words, match.words)
+    return _confident(event.words, match.words, event.recogniser)
 
 
 def settled_part(event: TranscriptEvent) -> TranscriptEvent:
@@ -475,7 +476,7 @@ def _plain(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum() or ch == "'")
 
 
-def _confident(words: tuple[Word, ...], phrase: str) -> bool:
+def _confident(words: tuple[Word, ...], phrase: str, recogniser: str) -> bool:
     """Typed transcripts carry no word list and count as certain."""
     if not words:
         return True
@@ -484,7 +485,8 @@ def _confident(words: tuple[Word, ...], phrase: str) -> bool:
     for i in range(len(texts) - len(wanted) + 1):
         if texts[i : i + len(wanted)] == wanted:
             confs = [w.conf for w in words[i : i + len(wanted)]]
-            return min(confs) >= CONFIDENT_WORD and sum(confs) / len(confs) >= CONFIDENT_PHRASE
+            least, mean = CONFIDENT.get(recogniser, CONFIDENT_OTHERS)
+            return min(confs) >= least and sum(confs) / len(confs) >= mean
     return False
 
 
