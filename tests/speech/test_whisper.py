@@ -192,3 +192,24 @@ def test_a_restarted_sentence_and_leading_silence_are_trimmed():
     audio[int(0.42 * RATE) :] = 0.3
     assert sound_onset(audio) == pytest.approx(0.42, abs=0.011)
     assert from_onset(words, 0.25)[0].start == 0.25 and from_onset(words, 0.25)[1] == words[1]
+
+
+def test_a_word_written_over_and_over_is_kept_once():
+    from deescalate.core.events import Word
+    from deescalate.speech.whisper_model import without_runs
+
+    def words(text: str) -> tuple[Word, ...]:
+        return tuple(Word(w, i * 0.1, i * 0.1 + 0.1, 0.9) for i, w in enumerate(text.split()))
+
+    looped = without_runs(words("5 5 5 5 5 5 I am calling about my bill."))
+    assert [w.text for w in looped] == ["5", "I", "am", "calling", "about", "my", "bill."]
+    assert without_runs(words("no no no stop")) == words("no no no stop")
+
+
+def test_a_model_named_with_the_whisper_engine_must_be_there(capsys, tmp_path, say, write_wav):
+    from deescalate.cli.main import EXIT_BAD_INPUT, main
+
+    wav = write_wav("hello.wav", say("hello there", Voice("en-us", 150)))
+    code = main(["replay", str(wav), "--engine", "whisper", "--model", str(tmp_path / "nope")])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT and "Whisper model folder not found" in err

@@ -206,3 +206,11 @@ def test_a_complaint_said_again_counts_but_a_polite_line_said_twice_does_not(det
     moan = "the engineer never turned up and this is a joke"
     out = run(TensionDetector(load_phrasebook()), [said(4.0, moan), said(12.0, "look " + moan)])
     assert "repeated_complaint" in cues(out)
+
+
+def test_a_comma_between_the_words_of_a_threat_still_matches():
+    """Whisper punctuates: "I swear I could kill, you right now"."""
+    out = run(TensionDetector(load_phrasebook()), [said(2.0, "i swear i could kill, you now")])
+    assert "unsafe" in levels(out)
+    out = run(TensionDetector(load_phrasebook()), [said(2.0, "i could kill. you people")])
+    assert "unsafe" not in levels(out)  # a sentence end is not a comma

@@ -49,11 +49,14 @@ def command_line_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The command line as the top settings layer (options not given are left out)."""
     given = getattr(args, "phrasebook", None)
     model = getattr(args, "model", None)
+    engine = getattr(args, "engine", None)
+    # --model fills the setting of the engine named, else of the kind of folder it is.
+    model_key = f"{engine}_model" if engine in ("vosk", "whisper") else model_setting(model)
     return {
-        "engine": getattr(args, "engine", None),
+        "engine": engine,
         "vosk_model": None,
         "whisper_model": None,
-        model_setting(model): model,
+        model_key: model,
         "phrasebook": [str(p) for p in given] if given else None,
         "coaching": False if getattr(args, "no_coaching", False) else None,
         "agent_device": getattr(args, "agent", None),

@@ -87,10 +87,10 @@ def _name(folder: Path) -> str:
 def _chosen(models: list[InstalledModel], wanted: str | None) -> list[InstalledModel]:
     if wanted is None:
         return models
-    path = Path(wanted).expanduser()
-    if path.is_dir():
-        return [InstalledModel(path, "given folder")]
     named = [m for m in models if wanted in (m.path.name, _name(m.path))]
+    path = Path(wanted).expanduser()
+    if not named and path.is_dir():
+        return [InstalledModel(path, "given folder")]
     if not named:
         raise BadInput(f"No installed model named {wanted!r}: see `deescalate models list`.")
     return named
@@ -123,5 +123,5 @@ def cmd_install(args: argparse.Namespace, _settings: Settings) -> int:
     except SpeechError as exc:
         raise BadInput(str(exc)) from exc
     where = "for every user" if args.machine else f"for this user (in {user_models_folder()})"
-    print(f"Installed {target.name} at {target} {where}; checked against its manifest.")
+    print(f"Installed {target.name} at {target} {where}, with a manifest of its files' SHA-256.")
     return EXIT_OK

@@ -38,6 +38,10 @@ VAD_MODE = 2
 WINDOW = 0.5
 """Seconds of the endpointer's decision window: with 0.3 s, a speaker's breath between
 clauses split the sentence, and tiny.en misheard the short first half."""
+RATIO = 0.9
+"""Share of the window that must be speech (or silence) to open (or close) an utterance.
+A single short word ("Idiot!", 0.46 s) doesn't open one; at 0.7 some did, but tiny.en
+wrote sentences for them ("It's not going to be done.") more often than the word."""
 PRE_ROLL = 0.45
 """The endpointer starts an utterance once 90% of its window is speech, up to 0.45 s after
 the first word began; that much audio before its start goes with the utterance (without
@@ -57,7 +61,9 @@ class WhisperRecognizer:
 
         self._model = model
         self._speaker = speaker
-        self._endpointer = Endpointer(window=WINDOW, sample_rate=SAMPLE_RATE, vad_mode=VAD_MODE)
+        self._endpointer = Endpointer(
+            window=WINDOW, ratio=RATIO, sample_rate=SAMPLE_RATE, vad_mode=VAD_MODE
+        )
         self._frames = Frames(self._endpointer.frame_bytes // 2)
         self._fed = 0
         """Samples given to the endpointer: its clock (it hands speech back `WINDOW` late)."""

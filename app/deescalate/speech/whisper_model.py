@@ -138,7 +138,7 @@ class WhisperModel:
         # align() adds <|notimestamps|> itself.
         aligned = self._model.align(encoded, self._prompt[:-1], [[*ids, self._end]], content)[0]
         words = without_restart(self._words(ids, aligned.alignments, aligned.text_token_probs))
-        words = from_onset(words, sound_onset(audio))
+        words = from_onset(without_runs(words), sound_onset(audio))
         return Decoded(words, " ".join(w.text for w in words), result.no_speech_prob, logprob)
 
     @staticmethod
@@ -202,6 +202,24 @@ def from_onset(words: tuple[Word, ...], onset: float) -> tuple[Word, ...]:
         return words
     first = words[0]
     return (Word(first.text, round(onset, 2), first.end, first.conf), *words[1:])
+
+
+RUN = 4
+"""A word written this many times in a row is a decoding loop ("5 5 5 5 5", "Beep Beep
+Beep"), not speech: the run is kept as one word."""
+
+
+def without_runs(words: tuple[Word, ...]) -> tuple[Word, ...]:
+    kept: list[Word] = []
+    run = 0
+    for word in words:
+        run = run + 1 if kept and _plain(word.text) == _plain(kept[-1].text) else 1
+        kept.append(word)
+        if run == RUN:
+            del kept[-(RUN - 1) :]
+        elif run > RUN:
+            kept.pop()
+    return tuple(kept)
 
 
 def _plain(text: str) -> str:

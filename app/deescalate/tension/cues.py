@@ -77,7 +77,9 @@ class Cue(BaseModel):
 
     def pattern(self) -> re.Pattern[str]:
         sequences = sorted(self.word_sequences(), key=len, reverse=True)
-        alternatives = "|".join(r"\s+".join(map(re.escape, s.split())) for s in sequences)
+        # A comma between the words still matches: Whisper writes "kill, you".
+        between = r"[,;:]?\s+"
+        alternatives = "|".join(between.join(map(re.escape, s.split())) for s in sequences)
         return re.compile(rf"(?<![\w'])(?:{alternatives})(?![\w'])")
 
 
