@@ -8,11 +8,12 @@ import time
 import numpy as np
 import pytest
 
+from deescalate.core.events import plain_word as plain
 from deescalate.core.facts import Speaker
 from deescalate.demo.synth import Voice
 from deescalate.speech.engines import choose_engine, resolve_engine
 from deescalate.speech.models import packaged_whisper_model
-from deescalate.speech.whisper_engine import WhisperRecognizer, plain
+from deescalate.speech.whisper_engine import WhisperRecognizer
 from deescalate.speech.whisper_model import TurnTaking, WhisperModel
 from tests.speech.conftest import recognise
 

@@ -144,19 +144,19 @@ def find_input(name: str, host_api: str | None = None) -> InputDevice | None:
     return partial[0] if len(partial) == 1 else None
 
 
-def default_agent_input() -> InputDevice | None:
-    """The system's default microphone (not a monitor)."""
-    inputs = list_inputs()
+def default_agent_input(inputs: list[InputDevice] | None = None) -> InputDevice | None:
+    """The system's default microphone (not a monitor), among `inputs` (default: listed)."""
+    inputs = list_inputs() if inputs is None else inputs
     for dev in inputs:
         if dev.is_default and not dev.is_monitor:
             return dev
     return next((d for d in inputs if not d.is_monitor), None)
 
 
-def default_customer_input() -> InputDevice | None:
+def default_customer_input(inputs: list[InputDevice] | None = None) -> InputDevice | None:
     """The monitor of the default output: what the agent hears."""
     sink = _pactl_text("get-default-sink")
-    monitors = [d for d in list_inputs() if d.is_monitor]
+    monitors = [d for d in (list_inputs() if inputs is None else inputs) if d.is_monitor]
     for dev in monitors:
         if sink and dev.pulse_source == f"{sink}.monitor":
             return dev

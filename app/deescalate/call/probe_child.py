@@ -46,7 +46,8 @@ def serve_probe(out: Connection, commands: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         inputs = list_inputs()
-        automatic = {d.name for d in (default_agent_input(), default_customer_input()) if d}
+        defaults = (default_agent_input(inputs), default_customer_input(inputs))
+        automatic = {d.name for d in defaults if d}
     except Exception as exc:  # pactl missing, PortAudio failing: say so, the dialog goes on
         out.send(("problem", f"Could not list audio devices: {exc}"))
         inputs, automatic = [], set()

@@ -7,6 +7,7 @@ produced, so a replayed file and a live call give the same events at the same `t
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import ClassVar
 
@@ -20,6 +21,11 @@ class Word:
     start: float
     end: float
     conf: float
+
+
+def plain_word(text: str) -> str:
+    """A word as words are compared: lower case, no punctuation ("You'll," -> "you'll")."""
+    return re.sub(r"[^\w']", "", text.lower())
 
 
 @dataclass(frozen=True)

@@ -1,2 +1,2 @@
-"""Speech-to-text: a small recogniser interface (base), the Vosk and PocketSphinx engines,
-and finding, checking and installing models."""
+"""Speech-to-text: a small recogniser interface (base), the engines (streaming Whisper on
+CTranslate2, Vosk, PocketSphinx), and finding, checking and installing models."""

@@ -16,7 +16,6 @@ from pathlib import Path
 from deescalate.core.facts import Speaker
 from deescalate.speech.base import NullRecognizer, Recognizer, SpeechError
 from deescalate.speech.models import (
-    ENV_VAR,
     ModelChoice,
     check_model_folder,
     check_whisper_folder,
@@ -61,15 +60,11 @@ def resolve_engine(
     if engine == "whisper":
         return _whisper_choice(find_whisper_model(whisper_model), hotwords)
     vosk = find_vosk_model(None, vosk_model)
-    if engine == "auto" and (vosk is None or vosk.origin not in _NAMED):
+    if engine == "auto" and (vosk is None or not vosk.named):
         whisper = find_whisper_model(whisper_model)
         if whisper is not None:
             return _whisper_choice(whisper, hotwords)
     return _vosk_choice(vosk, engine, hotwords)
-
-
-_NAMED = ("--model", f"${ENV_VAR}", "the config file")
-"""Origins of a Vosk model someone chose, which `auto` prefers to Whisper."""
 
 
 def _whisper_choice(choice: ModelChoice | None, hotwords: Sequence[str]) -> EngineChoice:

@@ -44,6 +44,16 @@ class ModelChoice:
     path: Path
     origin: str
     """Where the path came from, for error messages: "--model", "$DEESCALATE_VOSK_MODEL"..."""
+    named: bool = False
+    """Someone chose it (command line, environment, config), rather than it was found."""
+
+
+def _first_named(*given: tuple[str | None, str]) -> ModelChoice | None:
+    """The first (value, origin) with a value, as a named choice."""
+    for value, origin in given:
+        if value:
+            return ModelChoice(Path(value), origin, named=True)
+    return None
 
 
 def _acoustic_model(folder: Path) -> Path | None:
@@ -183,13 +193,13 @@ def find_vosk_model(
     A model named explicitly (command line, environment, config) is returned even if it is
     broken, so the caller reports the mistake instead of silently using another engine.
     """
-    for value, origin in (
+    named = _first_named(
         (cli_path, "--model"),
         (os.environ.get(ENV_VAR), f"${ENV_VAR}"),
         (config_path, "the config file"),
-    ):
-        if value:
-            return ModelChoice(Path(value), origin)
+    )
+    if named:
+        return named
     for folder, origin in search_folders():
         found = _model_in(folder, origin)
         if found:
@@ -217,20 +227,13 @@ def packaged_whisper_model() -> Path | None:
     return folder if folder.is_dir() else None
 
 
-def explicit_whisper_model(config_path: str | None = None) -> ModelChoice | None:
-    for value, origin in (
-        (os.environ.get(WHISPER_ENV_VAR), f"${WHISPER_ENV_VAR}"),
-        (config_path, "the config file"),
-    ):
-        if value:
-            return ModelChoice(Path(value), origin)
-    return None
-
-
 def find_whisper_model(config_path: str | None = None) -> ModelChoice | None:
     """The named Whisper model, else one installed in the model folders (IT's base.en or
     small.en), else the packaged tiny.en; None when there is none."""
-    named = explicit_whisper_model(config_path)
+    named = _first_named(
+        (os.environ.get(WHISPER_ENV_VAR), f"${WHISPER_ENV_VAR}"),
+        (config_path, "the config file"),
+    )
     if named:
         return named
     for folder, origin in search_folders():

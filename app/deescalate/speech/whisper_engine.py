@@ -11,13 +11,12 @@ word, with the committed text as the prompt for what follows.
 
 from __future__ import annotations
 
-import re
 from collections import deque
 
 import numpy as np
 
 from deescalate.audio.feed import SAMPLE_RATE
-from deescalate.core.events import Word
+from deescalate.core.events import Word, plain_word
 from deescalate.core.facts import Speaker
 from deescalate.speech.base import Frames, Recognition
 from deescalate.speech.whisper_model import WhisperModel
@@ -46,11 +45,6 @@ PRE_ROLL = 0.45
 """The endpointer starts an utterance once 90% of its window is speech, up to 0.45 s after
 the first word began; that much audio before its start goes with the utterance (without
 it, "I have called this number" was heard as "Call this number")."""
-
-
-def plain(text: str) -> str:
-    """A word as compared between decodes: lower case, no punctuation."""
-    return re.sub(r"[^\w']", "", text.lower())
 
 
 class WhisperRecognizer:
@@ -136,7 +130,7 @@ class WhisperRecognizer:
         decoded = self._model.decode(audio, self._speaker, prompt if self._cut_done else "")
         words = [
             Word(w.text, round(self._start + w.start, 2), round(self._start + w.end, 2), w.conf)
-            for w in decoded.words
+            for w in decoded
         ]
         return self._after_committed(words)
 
@@ -149,8 +143,8 @@ class WhisperRecognizer:
         if not self._committed:
             return words
         if not self._cut_done:
-            heard = [plain(w.text) for w in words[: len(self._committed)]]
-            if heard == [plain(w.text) for w in self._committed]:
+            heard = [plain_word(w.text) for w in words[: len(self._committed)]]
+            if heard == [plain_word(w.text) for w in self._committed]:
                 return words[len(self._committed) :]
         last_end = self._committed[-1].end
         new = [w for w in words if w.start >= last_end - SAME_WORD_SLACK]
@@ -158,18 +152,18 @@ class WhisperRecognizer:
 
     def _overlap(self, new: list[Word]) -> int:
         """How many leading new words repeat the last committed ones (heard twice)."""
-        done = [plain(w.text) for w in self._committed]
+        done = [plain_word(w.text) for w in self._committed]
         for size in range(min(5, len(done), len(new)), 0, -1):
-            if done[-size:] == [plain(w.text) for w in new[:size]]:
+            if done[-size:] == [plain_word(w.text) for w in new[:size]]:
                 return size
         return 0
 
     def _step(self) -> list[Recognition]:
         new = self._hypothesis()
         agreed = 0
-        while agreed < min(len(new), len(self._open)) and plain(new[agreed].text) == plain(
-            self._open[agreed].text
-        ):
+        for now, before in zip(new, self._open, strict=False):
+            if plain_word(now.text) != plain_word(before.text):
+                break
             agreed += 1
         settled = new[:agreed]
         if settled and agreed == len(new):  # at the audio's edge: its punctuation is a guess

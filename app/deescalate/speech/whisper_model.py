@@ -17,12 +17,11 @@ import logging
 import re
 import threading
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from deescalate.core.events import Word
+from deescalate.core.events import Word, plain_word
 from deescalate.core.facts import Speaker
 from deescalate.speech.base import SpeechError
 from deescalate.speech.mel import FRAMES_PER_SECOND, log_mel
@@ -56,14 +55,6 @@ really says only "thank you" loses nothing the detector needs."""
 
 
 SPOKEN = re.compile(r"\w")
-
-
-@dataclass(frozen=True)
-class Decoded:
-    words: tuple[Word, ...]
-    text: str
-    no_speech: float
-    logprob: float
 
 
 class WhisperModel:
@@ -102,12 +93,12 @@ class WhisperModel:
             )
         return ids
 
-    def decode(self, audio: np.ndarray, speaker: Speaker, prompt: str = "") -> Decoded:
+    def decode(self, audio: np.ndarray, speaker: Speaker, prompt: str = "") -> tuple[Word, ...]:
         """Words in `audio` (float32, 16 kHz), times in seconds from its start."""
         with self.turns.turn(speaker):
             return self._decode(audio[: int(MAX_SECONDS * 16000)], prompt)
 
-    def _decode(self, audio: np.ndarray, prompt: str) -> Decoded:
+    def _decode(self, audio: np.ndarray, prompt: str) -> tuple[Word, ...]:
         import ctranslate2
 
         content = len(audio) * FRAMES_PER_SECOND // 16000
@@ -132,14 +123,13 @@ class WhisperModel:
         )[0]
         ids = [i for i in result.sequences_ids[0] if i < self._end]
         text = self._tokens.decode(ids).strip()
-        logprob = result.scores[0]
-        if self._made_up(text, result.no_speech_prob, logprob):
-            return Decoded((), "", result.no_speech_prob, logprob)
+        if self._made_up(text, result.no_speech_prob, result.scores[0]):
+            return ()
         # align() adds <|notimestamps|> itself.
         aligned = self._model.align(encoded, self._prompt[:-1], [[*ids, self._end]], content)[0]
         words = without_restart(self._words(ids, aligned.alignments, aligned.text_token_probs))
         words = from_onset(without_runs(words), sound_onset(audio))
-        return Decoded(words, " ".join(w.text for w in words), result.no_speech_prob, logprob)
+        return words
 
     @staticmethod
     def _made_up(text: str, no_speech: float, logprob: float) -> bool:
@@ -213,7 +203,7 @@ def without_runs(words: tuple[Word, ...]) -> tuple[Word, ...]:
     kept: list[Word] = []
     run = 0
     for word in words:
-        run = run + 1 if kept and _plain(word.text) == _plain(kept[-1].text) else 1
+        run = run + 1 if kept and plain_word(word.text) == plain_word(kept[-1].text) else 1
         kept.append(word)
         if run == RUN:
             del kept[-(RUN - 1) :]
@@ -222,15 +212,11 @@ def without_runs(words: tuple[Word, ...]) -> tuple[Word, ...]:
     return tuple(kept)
 
 
-def _plain(text: str) -> str:
-    return re.sub(r"[^\w']", "", text.lower())
-
-
 def without_restart(words: tuple[Word, ...]) -> tuple[Word, ...]:
     """Drops a tail that starts the utterance over after a sentence end ("Thank you for
     calling, how can I help? Thank you"): in the silence after speech, tiny.en often writes
     the beginning again."""
-    plain = [_plain(w.text) for w in words]
+    plain = [plain_word(w.text) for w in words]
     for i in range(1, len(words)):
         sentence_end = words[i - 1].text.endswith((".", "?", "!"))
         if sentence_end and plain[i:] == plain[: len(words) - i]:

@@ -18,7 +18,15 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from deescalate.core.events import Event, Reason, TensionEvent, TranscriptEvent, VoiceEvent, Word
+from deescalate.core.events import (
+    Event,
+    Reason,
+    TensionEvent,
+    TranscriptEvent,
+    VoiceEvent,
+    Word,
+    plain_word,
+)
 from deescalate.tension.cues import Cue, CueSource
 from deescalate.tension.words import CueMatch, WordCues
 
@@ -472,16 +480,12 @@ def settled_part(event: TranscriptEvent) -> TranscriptEvent:
     return replace(event, text=text, words=words, final=True, end=words[-1].end, stable=0)
 
 
-def _plain(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isalnum() or ch == "'")
-
-
 def _confident(words: tuple[Word, ...], phrase: str, recogniser: str) -> bool:
     """Typed transcripts carry no word list and count as certain."""
     if not words:
         return True
-    wanted = [_plain(w) for w in phrase.split()]
-    texts = [_plain(w.text) for w in words]
+    wanted = [plain_word(w) for w in phrase.split()]
+    texts = [plain_word(w.text) for w in words]
     for i in range(len(texts) - len(wanted) + 1):
         if texts[i : i + len(wanted)] == wanted:
             confs = [w.conf for w in words[i : i + len(wanted)]]
