@@ -22,6 +22,7 @@ from deescalate.alerts.notifier import AlertError, Notifier, StatusCallback
 from deescalate.call.process import ProcessCallRunner
 from deescalate.config import paths
 from deescalate.config.logs import setup_logging
+from deescalate.config.policy import read_policy, report_problems
 from deescalate.config.settings import Settings, load_settings
 from deescalate.records.store import RecordStore
 from deescalate.records.writer import RecordReader, RecordWriter
@@ -43,9 +44,14 @@ def configure(
 ) -> Settings:
     """Settings from every layer, and logging set up where they say. Raises ConfigError."""
     setup_logging(verbose, debug)
-    settings = load_settings(command_line=command_line).settings
+    loaded = load_settings(command_line=command_line)
+    settings = loaded.settings
     if settings.log_dir:
         setup_logging(verbose, debug, Path(settings.log_dir))
+    if loaded.policy is not None:
+        report_problems(loaded.policy)
+    for line in loaded.ignored:
+        log.warning("%s", line)
     return settings
 
 
@@ -66,6 +72,7 @@ def build_session(
     """The session the overlay runs: calls in child processes, records on their own
     threads, alerts through the outbox when a webhook is configured."""
     problems = Problems()
+    problems.report("policy", read_policy().notice())
     store = RecordStore(records or paths.records_file())
     writer = RecordWriter(
         store,

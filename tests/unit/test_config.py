@@ -4,7 +4,7 @@ from deescalate.config.settings import (
     ConfigError,
     Settings,
     load_settings,
-    save_user_settings,
+    save_user_changes,
     show,
 )
 
@@ -70,9 +70,13 @@ def test_a_wrong_value_or_key_is_one_line_naming_file_key_and_what_is_allowed(
     assert "\n" not in str(caught.value)
 
 
-def test_a_typo_in_the_policy_lock_list_is_refused(tmp_path):
-    with pytest.raises(ConfigError, match=r"machine.toml: locked .*unknown setting.*enigne"):
-        load(tmp_path, machine='locked = ["enigne"]\n')
+def test_a_typo_in_the_policy_lock_list_is_a_warning_naming_file_and_line(tmp_path):
+    loaded = load(tmp_path, machine='coaching = false\nlocked = ["enigne"]\n')
+    assert loaded.settings.coaching is False
+    (problem,) = loaded.policy.problems
+    assert problem.warning and "machine.toml, line 2: locked: unknown setting 'enigne'" in (
+        problem.text()
+    )
 
 
 def test_a_wrong_environment_value_names_the_variable(tmp_path):
@@ -85,16 +89,36 @@ def test_broken_toml_names_the_file_and_line(tmp_path):
         load(tmp_path, user='engine = "vosk\n')
 
 
-def test_saved_settings_load_back_and_leave_out_locked_keys(tmp_path):
+def test_saving_writes_only_what_the_user_changed_privately(tmp_path):
     user = tmp_path / "user.toml"
-    settings = Settings().with_values(
-        engine="sphinx", font_size=18, phrasebook=("a.yaml",), locked=("engine",)
+    user.write_text('agent_device = "usb headset"\n')
+    loaded = load(
+        tmp_path,
+        machine='alert_webhook_url = "https://hooks.example.com/T0/SECRET"\nopacity = 0.8\n'
+        'engine = "vosk"\nlocked = ["engine"]\n',
+        user='agent_device = "usb headset"\n',
+        environ={"DEESCALATE_SHOW_TRANSCRIPT": "true"},
     )
-    save_user_settings(settings, user)
+    before = loaded.settings
+    after = before.with_values(engine="sphinx", font_size=18, phrasebook=("a.yaml",))
+    save_user_changes(before, after, user)
     text = user.read_text()
-    assert "engine" not in text and "font_size = 18" in text
-    loaded = load_settings(tmp_path / "none.toml", user, NO_ENV)
-    assert loaded.settings.font_size == 18 and loaded.settings.phrasebook == ("a.yaml",)
+    assert "SECRET" not in text and "webhook" not in text, "the policy's token is not copied"
+    assert "opacity" not in text and "show_transcript" not in text, "nor other layers' values"
+    assert "engine" not in text, "a locked key is not saved"
+    assert 'agent_device = "usb headset"' in text, "what the file had is kept"
+    assert user.stat().st_mode & 0o777 == 0o600
+    reloaded = load_settings(tmp_path / "none.toml", user, NO_ENV)
+    assert reloaded.settings.font_size == 18 and reloaded.settings.phrasebook == ("a.yaml",)
+
+
+def test_show_masks_the_webhook_token(tmp_path):
+    loaded = load(
+        tmp_path, machine='alert_webhook_url = "https://hooks.example.com/T0/B0/SECRET?sig=S1"\n'
+    )
+    shown = show(loaded)
+    assert "SECRET" not in shown and "S1" not in shown
+    assert "https://hooks.example.com/… (token hidden)" in shown
 
 
 def test_missing_files_give_defaults(tmp_path):

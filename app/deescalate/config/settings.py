@@ -1,10 +1,11 @@
 """Settings: one typed model, read in layers, lowest first.
 
-built-in defaults → machine-wide policy file → the user's file → environment
-(`DEESCALATE_<KEY>`) → command line. The machine-wide file (written by IT) may list
+built-in defaults → machine-wide policy (see `policy.py`) → the user's file → environment
+(`DEESCALATE_<KEY>`) → command line. The policy (written by IT) may list
 `locked = ["phrasebook", ...]`: those keys keep the policy value whatever a higher layer
-says. A wrong type or an unknown key is one line naming the place, the key and what is
-allowed.
+says, and a higher layer's value for one is reported as ignored. A wrong type or an
+unknown key in the user's layers is one line naming the place, the key and what is
+allowed; the policy's mistakes never stop the app (see `policy.py`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 import platformdirs
 import tomli_w
@@ -23,12 +25,24 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from deescalate.core.facts import APP_NAME
 
+if TYPE_CHECKING:
+    from deescalate.config.policy import Policy
+
 CONFIG_NAME = "config.toml"
 ENV_PREFIX = "DEESCALATE_"
 
 
+SECRET_KEYS = ("alert_webhook_url",)
+"""Settings that hold a secret (the webhook's token): masked when shown, never saved by the
+settings dialog, never logged."""
+
+
 class ConfigError(Exception):
     """A setting that can't be used; the message names the place, the key and the fix."""
+
+
+class SettingError(ValueError):
+    """One key's value is not allowed; the message names the key and what is allowed."""
 
 
 class Settings(BaseModel):
@@ -73,6 +87,9 @@ class Settings(BaseModel):
     )
     alert_outbox: str | None = Field(
         None, description="a file or folder for alerts waiting to be sent"
+    )
+    alert_keep_days: int = Field(
+        30, ge=1, le=3650, description="a whole number of days from 1 to 3650"
     )
     agent_name: str | None = Field(None, description="the name alerts give for this seat")
     log_dir: str | None = Field(
@@ -121,17 +138,15 @@ class LoadedSettings:
     origins: dict[str, str] = field(default_factory=dict)
     """For each key, where its value came from: "default", a file path, an environment
     variable or "command line"."""
+    policy: Policy | None = None
+    ignored: list[str] = field(default_factory=list)
+    """One line per value a higher layer gave a locked key (not used)."""
 
 
 def machine_config_path() -> Path:
-    override = os.environ.get(f"{ENV_PREFIX}POLICY_FILE")
-    if override:
-        return Path(override)
-    if os.name == "nt":
-        base = Path(os.environ.get("PROGRAMDATA", r"C:\ProgramData")) / APP_NAME
-    else:
-        base = Path("/etc") / APP_NAME
-    return base / CONFIG_NAME
+    from deescalate.config import policy  # policy.py reads the model defined here
+
+    return policy.POLICY_FILE
 
 
 def user_config_path() -> Path:
@@ -143,19 +158,43 @@ def _describe(key: str) -> str:
     return info.description if info and info.description else "see the README"
 
 
+def _problem(error: Any) -> tuple[str, str]:
+    """The key and one line saying what is wrong with it and what is allowed."""
+    key = str(error["loc"][0]) if error["loc"] else "?"
+    if error["type"] == "extra_forbidden":
+        known = ", ".join(Settings.model_fields)
+        return key, f"unknown setting {key!r}; known: {known}."
+    shown = mask(key, error.get("input"))
+    return key, f"{key} = {shown!r} is not allowed ({error['msg']}); use {_describe(key)}."
+
+
 def _validate(values: Mapping[str, Any], where: str) -> Settings:
     try:
         return Settings.model_validate(dict(values))
     except ValidationError as exc:
-        error = exc.errors()[0]
-        key = str(error["loc"][0]) if error["loc"] else "?"
-        if error["type"] == "extra_forbidden":
-            known = ", ".join(Settings.model_fields)
-            raise ConfigError(f"{where}: unknown setting {key!r}; known: {known}.") from exc
-        raise ConfigError(
-            f"{where}: {key} = {error.get('input')!r} is not allowed ({error['msg']}); "
-            f"use {_describe(key)}."
-        ) from exc
+        raise ConfigError(f"{where}: {_problem(exc.errors()[0])[1]}") from exc
+
+
+def check_value(key: str, value: Any) -> None:
+    """Raises SettingError when `value` is not allowed for `key` on its own."""
+    try:
+        Settings.model_validate({key: value})
+    except ValidationError as exc:
+        raise SettingError(_problem(exc.errors()[0])[1].rstrip(".")) from exc
+
+
+def mask(key: str, value: Any) -> Any:
+    """`value`, with a secret reduced to what may be shown (a URL's scheme and host)."""
+    if key not in SECRET_KEYS or not isinstance(value, str) or not value:
+        return value
+    return mask_url(value)
+
+
+def mask_url(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    hidden = "/… (token hidden)" if (parts.path not in ("", "/") or parts.query) else ""
+    return f"{parts.scheme}://{host}{hidden}" if parts.scheme else "(hidden)"
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -194,48 +233,64 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
     command_line: Mapping[str, Any] | None = None,
 ) -> LoadedSettings:
-    """Every layer merged; locked keys keep the policy value."""
-    machine = machine or machine_config_path()
-    user = user or user_config_path()
-    values: dict[str, Any] = {}
+    """Every layer merged; locked keys keep the policy value (or the default when the
+    policy's value for them is not usable). Raises ConfigError for the user's layers."""
+    from deescalate.config.policy import read_policy  # policy.py reads the model defined here
+
+    policy = read_policy(machine)
+    values: dict[str, Any] = {**policy.values, "locked": tuple(sorted(policy.locked))}
     origins = {key: "default" for key in Settings.model_fields}
-    policy = _read_file(machine)
-    locked = set(policy.get("locked", ()))
-    layers: list[tuple[str, dict[str, Any]]] = [(str(machine), policy)]
+    origins.update({key: str(policy.path) for key in policy.values})
+    user = user or user_config_path()
     user_values = _read_file(user)
     user_values.pop("locked", None)
-    layers.append((str(user), user_values))
+    layers: list[tuple[str, dict[str, Any]]] = [(str(user), user_values)]
     for key, (name, value) in _read_environment(environ or os.environ).items():
         layers.append((name, {key: value}))
     if command_line:
         layers.append(("command line", {k: v for k, v in command_line.items() if v is not None}))
+    ignored: list[str] = []
     for where, layer in layers:
         for key, value in layer.items():
-            if key in locked and where != str(machine):
+            if key in policy.locked:
+                if _plain(value) != _plain(values.get(key, Settings.model_fields[key].default)):
+                    ignored.append(_ignored_line(key, where, policy.path))
                 continue
             _validate({**values, key: value}, where)
             values[key] = value
             origins[key] = where
-    return LoadedSettings(_validate(values, "settings"), origins)
+    return LoadedSettings(_validate(values, "settings"), origins, policy, ignored)
 
 
-def save_user_settings(settings: Settings, path: Path | None = None) -> Path:
-    """Writes the user's file (locked keys are left out: the policy value wins)."""
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple | list) else value
+
+
+def _ignored_line(key: str, where: str, policy: Path) -> str:
+    source = "the command line" if where == "command line" else where
+    return (
+        f"{key} from {source} is not used: the seat policy {policy} locks it "
+        "(ask IT to change it there)."
+    )
+
+
+def save_user_changes(before: Settings, after: Settings, path: Path | None = None) -> Path:
+    """Writes to the user's file only the keys the user changed from `before` to `after`,
+    never a locked key or a secret; the rest of the file is kept. Mode 600."""
     path = path or user_config_path()
-    defaults = Settings()
-    values = {
-        k: list(v) if isinstance(v, tuple) else v
-        for k, v in settings.model_dump().items()
-        if v is not None
-        and k != "locked"
-        and k not in settings.locked
-        and v != getattr(defaults, k)
-    }
+    values = _read_file(path)
+    for key in Settings.model_fields:
+        new = getattr(after, key)
+        if new == getattr(before, key) or key in after.locked or key in SECRET_KEYS:
+            continue
+        if key == "locked":
+            continue
+        if new is None:
+            values.pop(key, None)
+        else:
+            values[key] = _plain(new)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(tomli_w.dumps(values).encode())
-        tmp.replace(path)  # never leave a half-written file behind
+        _write_private(path, tomli_w.dumps(values).encode())
     except OSError as exc:
         raise ConfigError(
             f"cannot save settings to {path} ({exc.strerror}). Free disk space "
@@ -244,11 +299,23 @@ def save_user_settings(settings: Settings, path: Path | None = None) -> Path:
     return path
 
 
+def _write_private(path: Path, data: bytes) -> None:
+    """Writes `data` to `path` readable by this user only, never half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(tmp, 0o600)  # whatever the file had before
+    tmp.replace(path)
+
+
 def show(loaded: LoadedSettings) -> str:
     """Every effective value and the layer it came from, one per line."""
     lines = []
     for key, value in loaded.settings.model_dump().items():
-        shown = json.dumps(list(value) if isinstance(value, tuple) else value)
+        shown = json.dumps(_plain(mask(key, value)), ensure_ascii=False)
         lock = " (locked)" if key in loaded.settings.locked else ""
         lines.append(f"{key} = {shown}    # {loaded.origins.get(key, 'default')}{lock}")
     return "\n".join(lines)

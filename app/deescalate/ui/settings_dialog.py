@@ -10,7 +10,7 @@ from pathlib import Path
 
 from deescalate.advice.phrasebook import PhrasebookError, load_phrasebook
 from deescalate.call.probe import DeviceInfo, DeviceProbe
-from deescalate.config.settings import ConfigError, Settings, save_user_settings
+from deescalate.config.settings import ConfigError, Settings, save_user_changes
 from deescalate.speech.engines import ENGINES
 from deescalate.ui.qt import (
     QCheckBox,
@@ -177,12 +177,13 @@ class SettingsDialog(QDialog):
         )
 
     def save(self) -> None:
-        """Checks, then saves; a problem is shown here and nothing is saved."""
+        """Checks, then saves what the user changed here (nothing that came from the policy
+        or the environment); a problem is shown here and nothing is saved."""
         try:
             chosen = self.chosen()
             if chosen.phrasebook != self.settings.phrasebook and chosen.phrasebook:
                 load_phrasebook([Path(p) for p in chosen.phrasebook])
-            save_user_settings(chosen)
+            save_user_changes(self.settings, chosen)
         except (ConfigError, PhrasebookError) as exc:
             self.problem.setText(f"Not saved: {exc}")
             return
