@@ -48,3 +48,18 @@ def test_nested_event_data_is_redacted_everywhere():
     stored = redact_all(data)
     assert "946" not in stored["reasons"][0]["words"]
     assert stored["reasons"][0]["points"] == 40.0 and stored["reasons"][0]["cue"] == "threat"
+
+
+@pytest.mark.parametrize(
+    ("spoken", "stored"),
+    [
+        ("it's john dot smith at gmail dot com thanks", "it's [e-mail] thanks"),
+        ("mail anna underscore b at firma dot co dot uk now", "mail [e-mail] now"),
+        ("born 12/03/1985 in Leeds", "born [date] in Leeds"),
+        ("date of birth 1985-03-12 ok", "date of birth [date] ok"),
+        ("my mobile is 07700 900123 ok", "my mobile is [phone] ok"),
+        ("call 020 7946 0018 please", "call [phone] please"),
+    ],
+)
+def test_spoken_addresses_dates_and_uk_numbers_are_named_for_what_they_are(spoken, stored):
+    assert redact(spoken) == stored

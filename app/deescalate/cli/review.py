@@ -25,6 +25,11 @@ def register(sub, _add_engine_options) -> None:
         metavar="FILE",
         help="another phrasebook (base first, then overlays): show what fires differently",
     )
+    review.add_argument(
+        "--unredacted",
+        action="store_true",
+        help="keep phone and card numbers and e-mail addresses in the pages (keep them private)",
+    )
     add_replay_options(review)
     review.set_defaults(func=cmd_review)
 
@@ -51,7 +56,10 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
     from deescalate.cli.replaying import Replayer, load_book, phrasebook_paths
+    from deescalate.supervisor.review.privacy import redacted
     from deescalate.supervisor.review.report import CallReview, call_page, index_page
+
+    private = (lambda record: record) if args.unredacted else redacted
 
     calls = find_calls(args.calls)
     books = phrasebook_paths(args, settings)
@@ -63,8 +71,8 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     for number, path in enumerate(tqdm(calls, desc="review", unit="call", file=sys.stderr)):
         review = CallReview(path, f"{number + 1:03d}-{path.stem}.html")
         try:
-            review.record = replay(path)
-            review.other = other(path) if other else None
+            review.record = private(replay(path))
+            review.other = private(other(path)) if other else None
         except BadInput as exc:
             review.error = str(exc)
             reviews.append(review)
@@ -76,12 +84,24 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     for review in failed:
         print(f"not reviewed: {review.error}", file=sys.stderr)
     print(f"{len(reviews) - len(failed)} call(s) reviewed: {args.out / 'index.html'}")
+    print(_privacy_note(args.unredacted))
     return EXIT_BAD_INPUT if failed else EXIT_OK
 
 
+def _privacy_note(unredacted: bool) -> str:
+    what = (
+        "NOT redacted: it holds numbers and addresses callers gave"
+        if unredacted
+        else ("redacted (phone and card numbers, e-mail addresses, digits)")
+    )
+    return f"The report is {what}; its files are readable by you only (mode 600)."
+
+
 def _prepare(out: Path) -> None:
+    from deescalate.supervisor.review.privacy import private_folder
+
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        private_folder(out)
         probe = out / ".write-test"
         probe.write_text("")
         probe.unlink()
@@ -93,8 +113,10 @@ def _prepare(out: Path) -> None:
 
 
 def _write(path: Path, html: str) -> None:
+    from deescalate.supervisor.review.privacy import write_private
+
     try:
-        path.write_text(html, encoding="utf-8")
+        write_private(path, html)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise BadInput(

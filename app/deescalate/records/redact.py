@@ -2,10 +2,11 @@
 customer spoke.
 
 Phone numbers are found by `phonenumbers` (Google's libphonenumber rules, any country's
-format); card numbers are digit runs that pass the Luhn check; e-mail addresses and
-spoken digits ("four one one one ...", as a recogniser writes them) by pattern. Any run of
-four or more digits left over is redacted too: in a call it is an account, a date of birth
-or a code, never something a supervisor needs.
+format, read as written in any of `REGIONS`); card numbers are digit runs that pass the
+Luhn check; e-mail addresses (written, or spoken: "john dot smith at gmail dot com"),
+dates ("12/03/1985") and spoken digits ("four one one one ...", as a recogniser writes
+them) by pattern. Any run of four or more digits left over is redacted too: in a call it
+is an account, a date of birth or a code, never something a supervisor needs.
 """
 
 from __future__ import annotations
@@ -15,12 +16,19 @@ from typing import Any
 
 import phonenumbers
 
-PHONE, CARD, EMAIL, DIGITS = "[phone]", "[card]", "[e-mail]", "[digits]"
+PHONE, CARD, EMAIL, DATE, DIGITS = "[phone]", "[card]", "[e-mail]", "[date]", "[digits]"
 DEFAULT_REGION = "US"
-"""Numbers written without a country code are read as this region's."""
+REGIONS = ("US", "GB", "IE", "AU", "IN")
+"""Numbers written without a country code are tried as each of these regions' numbers."""
 
 EMAIL_PATTERN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-SPOKEN_EMAIL = re.compile(r"\b[\w.+-]+ at [\w-]+ dot (?:com|net|org|co|io|edu|gov)\b", re.I)
+_SPOKEN_PART = r"[\w+-]+(?: (?:dot|underscore|dash|hyphen) [\w+-]+)*"
+SPOKEN_EMAIL = re.compile(
+    rf"\b{_SPOKEN_PART} at {_SPOKEN_PART} dot (?:com|net|org|co|io|edu|gov|uk|ie|au|de|fr|info)"
+    r"(?: dot (?:uk|au|nz|in))?\b",
+    re.I,
+)
+DATE_PATTERN = re.compile(r"\b(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2})\b")
 CARD_PATTERN = re.compile(r"\b\d(?:[ -]?\d){12,18}\b")
 DIGIT_WORDS = "zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple"
 SPOKEN_DIGITS = re.compile(rf"\b(?:(?:{DIGIT_WORDS})[\s,-]+){{2,}}(?:{DIGIT_WORDS})\b", re.I)
@@ -44,18 +52,23 @@ def _cards(match: re.Match) -> str:
 
 
 def _phones(text: str, region: str) -> str:
-    found = list(phonenumbers.PhoneNumberMatcher(text, region, phonenumbers.Leniency.POSSIBLE))
-    for match in reversed(found):
-        text = text[: match.start] + PHONE + text[match.end :]
+    for each in dict.fromkeys((region, *REGIONS)):
+        if not any(char.isdigit() for char in text):
+            break
+        matcher = phonenumbers.PhoneNumberMatcher(text, each, phonenumbers.Leniency.POSSIBLE)
+        for match in reversed(list(matcher)):
+            text = text[: match.start] + PHONE + text[match.end :]
     return text
 
 
 def redact(text: str, region: str = DEFAULT_REGION) -> str:
-    """`text` with e-mail addresses, card and phone numbers and spoken digits replaced."""
+    """`text` with e-mail addresses, dates, card and phone numbers and spoken digits
+    replaced."""
     if not text:
         return text
     text = EMAIL_PATTERN.sub(EMAIL, text)
     text = SPOKEN_EMAIL.sub(EMAIL, text)
+    text = DATE_PATTERN.sub(DATE, text)
     text = CARD_PATTERN.sub(_cards, text)
     text = _phones(text, region)
     text = SPOKEN_DIGITS.sub(DIGITS, text)
