@@ -24,6 +24,7 @@ from deescalate.config import paths
 from deescalate.config.logs import setup_logging
 from deescalate.config.policy import read_policy, report_problems
 from deescalate.config.settings import Settings, load_settings
+from deescalate.records.redact import redact
 from deescalate.records.store import RecordStore
 from deescalate.records.writer import RecordReader, RecordWriter
 from deescalate.session.phrasebooks import PhrasebookSource
@@ -119,6 +120,8 @@ def make_notifier(
             settings.alert_format,
             on_status,
             on_problem=on_problem,
+            redact=redact,
+            keep_days=settings.alert_keep_days,
         )
     except AlertError as exc:
         return None, f"Supervisor alerts are off: {exc}"

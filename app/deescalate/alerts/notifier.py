@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Literal, Protocol
 
-AlertState = Literal["queued", "sent", "failed"]
+AlertState = Literal["queued", "sent", "failed", "demo"]
+"""`demo`: an alert from the demo call, kept on this machine and never sent."""
 FORMATS = ("teams", "slack", "json")
 
 
@@ -29,6 +30,10 @@ class Alert:
     reasons: tuple[str, ...] = ()
     transcript: tuple[str, ...] = field(default=())
     """Lines of the call; sent only when the caller chose to include them."""
+    demo: bool = False
+    """From the demo call: marked as such, and never sent to the supervisors."""
+    test: bool = False
+    """A test of the channel (`deescalate alerts test`): nobody needs to act."""
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -36,6 +41,9 @@ class Alert:
         data["transcript"] = list(self.transcript)
         if not self.transcript:
             del data["transcript"]
+        for flag in ("demo", "test"):
+            if not data[flag]:
+                del data[flag]
         return data
 
 

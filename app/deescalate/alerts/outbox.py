@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
 import sqlite3
 import threading
@@ -72,6 +73,7 @@ class Outbox:
         max_retry: float,
         give_up_after: float,
         on_problem: Callable[[str | None], None] | None = None,
+        keep_days: float = 30.0,
     ) -> None:
         self.path = path / OUTBOX_FILE if path.is_dir() else path
         self._deliver = deliver
@@ -87,7 +89,9 @@ class Outbox:
         self._disk_problem = False
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._keep_seconds = keep_days * 86400
         self._db = _open(self.path)
+        self._prune()
         self._thread = threading.Thread(target=self._run, name="alert-outbox", daemon=True)
         self._thread.start()
 
@@ -272,9 +276,23 @@ class Outbox:
         log.info("alert %s %s: %s", p.key[:8], p.state, p.detail)
         if p.saved:
             self._update(p)
+        if p.state != "queued":
+            self._prune()
         with self._changed:
             self._changed.notify_all()
         self._report(p)
+
+    def _prune(self) -> None:
+        """Forgets alerts sent or given up on longer ago than the days to keep them."""
+        try:
+            with self._changed:
+                self._db.execute(
+                    "DELETE FROM alerts WHERE state != 'queued' AND next_try < ?",
+                    (time.time() - self._keep_seconds,),
+                )
+                self._db.commit()
+        except sqlite3.Error as exc:  # kept a while longer; nothing is lost
+            log.warning("old alerts not pruned: %s", _cannot_write(self.path, exc))
 
     def _update(self, p: _Pending) -> None:
         try:
@@ -309,7 +327,9 @@ class _Failed:
 
 def _open(path: Path) -> sqlite3.Connection:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.chmod(path, 0o600)  # alerts describe real calls: the owner only, whatever the umask
         db = sqlite3.connect(path, check_same_thread=False, timeout=5)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute(SCHEMA)

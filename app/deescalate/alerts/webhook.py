@@ -12,8 +12,9 @@ import json
 import logging
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -61,7 +62,10 @@ def payload(alert: Alert, fmt: str) -> dict:
 
 
 def _headline(alert: Alert) -> str:
-    return f"Supervisor needed: {alert.agent}, call {alert.level.upper()}"
+    if alert.test:
+        return f"TEST ONLY, no action needed: Deescalate alert test from {alert.agent}"
+    mark = "DEMO, not a real call: " if alert.demo else ""
+    return f"{mark}Supervisor needed: {alert.agent}, call {alert.level.upper()}"
 
 
 def _teams(alert: Alert) -> dict:
@@ -132,7 +136,7 @@ def post(url: str, body: dict, timeout: float = TIMEOUT) -> Delivery:
             return Delivery(True, False, f"accepted by {target} (HTTP {response.status})")
     except urllib.error.HTTPError as exc:
         retry = exc.code >= 500 or exc.code in (408, 425, 429)
-        fix = "will retry" if retry else "check the webhook URL and its token"
+        fix = "the receiver failed or is busy" if retry else "check the webhook URL and its token"
         return Delivery(False, retry, f"HTTP {exc.code} from {target}: {fix}")
     except TimeoutError:
         return Delivery(False, True, f"no answer from {target} within {timeout:g} s")
@@ -142,7 +146,7 @@ def post(url: str, body: dict, timeout: float = TIMEOUT) -> Delivery:
         return Delivery(False, True, f"cannot reach {target} ({_scrub(str(reason), url)})")
     except http.client.HTTPException as exc:  # a broken answer (connection cut mid-reply)
         name = type(exc).__name__
-        return Delivery(False, True, f"bad answer from {target} ({name}): will retry")
+        return Delivery(False, True, f"bad answer from {target} ({name})")
 
 
 def _scrub(text: str, url: str) -> str:
@@ -174,12 +178,17 @@ class WebhookNotifier:
         max_retry: float = 300.0,
         give_up_after: float = 24 * 3600.0,
         timeout: float = TIMEOUT,
+        redact: Callable[[str], str] = lambda text: text,
+        keep_days: float = 30.0,
     ) -> None:
         self.url = check_url(url)
         if fmt not in FORMATS:
             raise AlertError(f"Unknown alert format {fmt!r}: use one of {', '.join(FORMATS)}.")
         self.fmt = fmt
         self._timeout = timeout
+        self._redact = redact
+        self._on_status = on_status
+        self._demo: dict[str, AlertStatus] = {}
         self._outbox = Outbox(
             Path(outbox),
             self._deliver,
@@ -188,14 +197,31 @@ class WebhookNotifier:
             max_retry,
             give_up_after,
             on_problem,
+            keep_days,
         )
         log.info("alerts go to %s as %s", safe_target(self.url), fmt)
 
     def send(self, alert: Alert) -> str:
-        return self._outbox.add(payload(alert, self.fmt))
+        """Queues the alert, its words redacted; a demo alert is only reported, never sent."""
+        if alert.demo:
+            return self._keep_demo()
+        scrubbed = replace(
+            alert,
+            reasons=tuple(map(self._redact, alert.reasons)),
+            transcript=tuple(map(self._redact, alert.transcript)),
+        )
+        return self._outbox.add(payload(scrubbed, self.fmt))
+
+    def _keep_demo(self) -> str:
+        status = AlertStatus(uuid.uuid4().hex, "demo", 0, "demo call: supervisors not alerted")
+        self._demo[status.key] = status
+        log.info("alert %s from the demo call: not sent", status.key[:8])
+        if self._on_status is not None:
+            self._on_status(status)
+        return status.key
 
     def status(self, key: str) -> AlertStatus | None:
-        return self._outbox.status(key)
+        return self._demo.get(key) or self._outbox.status(key)
 
     def recent(self, limit: int = 20) -> list[AlertStatus]:
         return self._outbox.recent(limit)

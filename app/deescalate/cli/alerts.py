@@ -20,7 +20,10 @@ def register(sub, _add_engine_options) -> None:
     test.add_argument(
         "--format", choices=FORMATS, help="teams, slack or json (default: the setting, or teams)"
     )
-    test.add_argument("--agent", help="agent name in the test alert (default: this user)")
+    test.add_argument(
+        "--agent",
+        help="agent name in the test alert (default: the agent_name setting, or this user)",
+    )
     test.set_defaults(func=cmd_alerts_test)
 
 
@@ -31,18 +34,25 @@ def cmd_alerts_test(args: argparse.Namespace, settings: Settings) -> int:
     fmt = args.format or settings.alert_format
     try:
         url = check_url(url)
-        body = payload(_test_alert(args.agent), fmt)
+        body = payload(_test_alert(args.agent or settings.agent_name), fmt)
     except AlertError as exc:
         raise BadInput(str(exc)) from exc
     result = post(url, body)
-    print(f"{'sent' if result.ok else 'not sent'}: test alert ({fmt}) {result.detail}")
-    return EXIT_OK if result.ok else EXIT_FAILED
+    if result.ok:
+        print(f"sent: test alert ({fmt}) {result.detail}")
+        return EXIT_OK
+    print(
+        f"not sent: test alert ({fmt}) {result.detail}. A test is sent once and never queued: "
+        "run it again once the receiver answers."
+    )
+    return EXIT_FAILED
 
 
 def _test_alert(agent: str | None) -> Alert:
     return Alert(
         agent=agent or getpass.getuser(),
         time=datetime.now().astimezone().isoformat(timespec="seconds"),
-        level="calm",
-        reasons=("test alert: no action needed",),
+        level="test",
+        reasons=("a test of the supervisors' alert channel: no action needed",),
+        test=True,
     )

@@ -133,6 +133,8 @@ class IncidentDesk:
             level=self.state.level,
             reasons=tuple(dict.fromkeys(reasons)),
             transcript=tuple(self._recent_lines),
+            demo=self.state.demo
+            or bool(self._incident and self._incident.call and self._incident.call.demo),
         )
 
     def alert_status(self, status: AlertStatus) -> None:

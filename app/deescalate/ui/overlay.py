@@ -51,6 +51,7 @@ ALERT_TEXT = {
     "queued": "Alert queued, retrying…",
     "sent": "Supervisor alerted ✓",
     "failed": "Alert not delivered",
+    "demo": "Demo: supervisors not alerted",
 }
 WIDTH = 380
 WINDOW_FLAGS = (
