@@ -59,8 +59,16 @@ def _in_use(settings: Settings) -> Path | None:
     return choice.model.expanduser().resolve() if choice.model else None
 
 
+def _installed() -> list:
+    """The installed models; a folder this user can't read is one line naming the fix."""
+    try:
+        return installed_models()
+    except SpeechError as exc:
+        raise BadInput(str(exc)) from exc
+
+
 def cmd_list(_args: argparse.Namespace, settings: Settings) -> int:
-    models = installed_models()
+    models = _installed()
     if not models:
         print(
             "No speech model installed (PocketSphinx's built-in English model is used). "
@@ -97,11 +105,9 @@ def _chosen(models: list[InstalledModel], wanted: str | None) -> list[InstalledM
 
 
 def cmd_verify(args: argparse.Namespace, _settings: Settings) -> int:
-    models = _chosen(installed_models(), args.model)
+    models = _chosen(_installed(), args.model)
     if not models:
-        raise BadInput(
-            "No speech model installed: install one with `deescalate models install`."
-        )
+        raise BadInput("No speech model installed: install one with `deescalate models install`.")
     broken = []
     for model in models:
         problems = verify_model(model.path)

