@@ -21,7 +21,7 @@ from deescalate.cli.common import (
     BadInput,
     add_engine_options,
 )
-from deescalate.config.settings import ConfigError
+from deescalate.config.settings import ConfigError, mask_url
 from deescalate.core.facts import APP_NAME, app_version
 from deescalate.speech.models import model_setting
 
@@ -69,7 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = bootstrap.configure(command_line_settings(args), args.verbose, args.debug)
         log.info("%s %s: %s", APP_NAME, app_version(), args.command or "start")
-        log.debug("arguments: %s", vars(args))
+        log.debug(
+            "arguments: %s",
+            {k: mask_url(v) if k == "url" and v else v for k, v in vars(args).items()},
+        )
         handler = getattr(args, "func", None) or calls.cmd_start
         return handler(args, settings)
     except (BadInput, ConfigError) as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 import logging
 import logging.handlers
+import os
 from pathlib import Path
 
 import platformdirs
@@ -28,7 +29,13 @@ class _StderrHandler(logging.StreamHandler, _OurHandler):
 
 
 class _FileHandler(logging.handlers.RotatingFileHandler, _OurHandler):
-    pass
+    """Log files are readable by their owner only (600), whatever the umask: they name
+    calls, devices and problems of this seat."""
+
+    def _open(self):
+        stream = super()._open()
+        os.fchmod(stream.fileno(), 0o600)
+        return stream
 
 
 def user_log_dir() -> Path:
@@ -41,9 +48,25 @@ def _log_file(folder: Path, machine_wide: bool) -> Path:
     return folder / name
 
 
-def _file_handler(path: Path) -> _FileHandler:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _file_handler(path: Path, machine_wide: bool) -> _FileHandler:
+    if machine_wide:
+        _machine_log_folder(path.parent)
+    else:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     return _FileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+
+
+def _machine_log_folder(folder: Path) -> None:
+    """Makes the machine-wide log folder when this user may (root): mode 1733, so every
+    user adds a file of their own and nobody lists or reads the others'."""
+    if folder.is_dir():
+        return
+    try:
+        folder.mkdir(parents=True)
+        os.chmod(folder, 0o1733)
+    except OSError as exc:
+        fix = f"IT creates it once with `sudo install -d -m 1733 {folder}`"
+        raise OSError(exc.errno, f"{exc.strerror}; {fix}") from exc
 
 
 def remove_handlers() -> None:
@@ -74,7 +97,7 @@ def setup_logging(
     for folder, machine_wide in candidates:
         path = _log_file(folder, machine_wide)
         try:
-            handler = _file_handler(path)
+            handler = _file_handler(path, machine_wide)
         except OSError as exc:
             log.warning("Can't write the log file %s (%s): check the folder.", path, exc.strerror)
             continue
