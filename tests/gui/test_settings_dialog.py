@@ -105,6 +105,7 @@ def test_saving_the_text_size_keeps_the_call_audio_automatic_and_the_call_runnin
 
 def test_a_saved_device_that_is_not_listed_now_is_kept(qtbot, pulse, tmp_path, monkeypatch):
     user_file = tmp_path / "config.toml"
+    user_file.write_text('customer_device = "softphone_out.monitor"\n')  # saved earlier
     monkeypatch.setattr(config, "user_config_path", lambda: user_file)
     pulse.add_sink("desk_speakers")
     try:
@@ -121,3 +122,22 @@ def test_a_saved_device_that_is_not_listed_now_is_kept(qtbot, pulse, tmp_path, m
         pulse.remove_sink("desk_speakers")
     saved = load_settings(tmp_path / "none.toml", user_file, {}).settings
     assert saved.customer_device == "softphone_out.monitor" and saved.opacity == 0.8
+
+
+def test_save_writes_only_what_was_changed_here_never_the_policys_token(
+    qtbot, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("PULSE_SERVER", "unix:/nonexistent/pulse")
+    policy, user_file = tmp_path / "policy.toml", tmp_path / "config.toml"
+    policy.write_text(
+        'alert_webhook_url = "https://hooks.example.com/T0/B0/S3CRET"\nopacity = 0.8\n'
+    )
+    monkeypatch.setattr(config, "user_config_path", lambda: user_file)
+    effective = load_settings(policy, user_file, {"DEESCALATE_SHOW_TRANSCRIPT": "true"})
+    dialog = SettingsDialog(effective.settings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.font_size.setValue(20)
+    dialog.save()
+    assert user_file.read_text() == "font_size = 20\n"
+    assert user_file.stat().st_mode & 0o777 == 0o600
