@@ -34,10 +34,10 @@ def test_pages_are_redacted_and_readable_by_their_owner_only(tmp_path, capsys):
     report = tmp_path / "report"
     assert report.stat().st_mode & 0o777 == 0o700
     assert {p.stat().st_mode & 0o777 for p in report.iterdir()} == {0o600}
-    assert "redacted" in capsys.readouterr().out
+    assert "redacted" in capsys.readouterr().err
 
 
 def test_unredacted_pages_only_when_asked(tmp_path, capsys):
     text = "\n".join(review(tmp_path, "--unredacted"))
     assert all(secret in text for secret in SECRETS)
-    assert "NOT redacted" in capsys.readouterr().out
+    assert "NOT redacted" in capsys.readouterr().err

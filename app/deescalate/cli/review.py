@@ -84,7 +84,7 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     for review in failed:
         print(f"not reviewed: {review.error}", file=sys.stderr)
     print(f"{len(reviews) - len(failed)} call(s) reviewed: {args.out / 'index.html'}")
-    print(_privacy_note(args.unredacted))
+    print(_privacy_note(args.unredacted), file=sys.stderr)
     return EXIT_BAD_INPUT if failed else EXIT_OK
 
 
