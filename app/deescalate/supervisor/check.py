@@ -95,6 +95,21 @@ def check_files(paths: Sequence[Path]) -> list[Finding]:
     return findings
 
 
+def load_checked(paths: Sequence[Path]) -> Phrasebook:
+    """The phrasebook, only if `check_files` finds no error in it: what the app puts in
+    force, so an edit that `phrasebook check` rejects never goes live. Raises
+    PhrasebookError naming each error."""
+    paths = [Path(p) for p in paths]
+    errors = [f for f in check_files(paths) if f.severity == "error"]
+    if errors:
+        problems = [
+            {"file": f.file, "line": f.line, "field": f.field, "message": f.message}
+            for f in errors
+        ]
+        raise PhrasebookError("; ".join(str(f) for f in errors), problems)
+    return load_phrasebook(paths)
+
+
 def check_book(book: Phrasebook, sources: SourceMap) -> list[Finding]:
     findings: list[Finding] = []
     findings += _when_references(book, sources)
