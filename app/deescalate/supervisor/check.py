@@ -13,7 +13,12 @@ from pathlib import Path
 
 import yaml
 
-from deescalate.advice.advisor import ABUSE, SOFT_CATEGORIES, SUPERVISOR_DEMAND
+from deescalate.advice.advisor import (
+    ABUSE,
+    LISTENING_MOMENTS,
+    SOFT_CATEGORIES,
+    SUPERVISOR_DEMAND,
+)
 from deescalate.advice.phrasebook import (
     CATEGORIES,
     Phrasebook,
@@ -103,8 +108,7 @@ def load_checked(paths: Sequence[Path]) -> Phrasebook:
     errors = [f for f in check_files(paths) if f.severity == "error"]
     if errors:
         problems = [
-            {"file": f.file, "line": f.line, "field": f.field, "message": f.message}
-            for f in errors
+            {"file": f.file, "line": f.line, "field": f.field, "message": f.message} for f in errors
         ]
         raise PhrasebookError("; ".join(str(f) for f in errors), problems)
     return load_phrasebook(paths)
@@ -115,6 +119,7 @@ def check_book(book: Phrasebook, sources: SourceMap) -> list[Finding]:
     findings += _when_references(book, sources)
     findings += _shadowing(book, sources)
     findings += _never_fire(book, sources)
+    findings += _waits_for_tension(book, sources)
     findings += _empty_categories(book, sources)
     findings += _long_phrases(book, sources)
     return findings
@@ -328,6 +333,37 @@ def _never_fire(book: Phrasebook, sources: SourceMap) -> list[Finding]:
             place = sources.field("responses", response.id, "when")
             message = f"can never fire: {reason}"
             findings.append(Finding("warning", place.file, place.line, field, message))
+    return findings
+
+
+CALM_MOMENTS = {"listening": LISTENING_MOMENTS, "next_steps": {SUPERVISOR_DEMAND}}
+"""The only soft suggestions made while a call is calm: listening at a listening moment,
+and the answer to a first supervisor request (see advisor.py)."""
+
+
+def _waits_for_tension(book: Phrasebook, sources: SourceMap) -> list[Finding]:
+    """A calming, listening, positive-language or next-steps response whose `when:` names
+    only cues is suggested only once the call is tense: on a calm call the cue is heard
+    and nothing comes, which surprises whoever wrote it for that cue."""
+    findings = []
+    cues = {c.id: c for c in _cues(book, "customer")}
+    for response in book.active_responses():
+        when = set(response.when)
+        named = sorted(when & set(cues))
+        if response.category not in SOFT_CATEGORIES or not named or when & set(LEVELS):
+            continue
+        if when & CALM_MOMENTS.get(response.category, set()):
+            continue
+        names = " or ".join(f"`{n}`" for n in named)
+        message = (
+            f"fires only once the call is tense: on a calm call {names} is heard and nothing "
+            f"is suggested. Raise the cue's `weight` (about 30 makes a calm call tense on its "
+            "own) if hearing it alone should bring this response"
+        )
+        place = sources.field("responses", response.id, "when")
+        findings.append(
+            Finding("warning", place.file, place.line, f"responses[id={response.id}]", message)
+        )
     return findings
 
 
