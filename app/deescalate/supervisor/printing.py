@@ -102,6 +102,19 @@ class HumanPrinter:
         return None
 
 
+ESCALATION_LABELS = {
+    "threat": "ESCALATE (threat)",
+    "heated": "ESCALATE (heated too long)",
+    "supervisor": "HAND OVER (supervisor request)",
+}
+
+
+def escalation_label(event: EscalateEvent) -> str:
+    """A threat, a long heated stretch and a caller asking for a supervisor again are
+    different moments: the label (and the colour) says which."""
+    return ESCALATION_LABELS.get(event.kind, "ESCALATE")
+
+
 EXPLAIN_INDENT = " " * 11
 EXPLAIN_WINDOW = 1.0
 """Seconds before a suggestion in which cues heard count as what set it off."""
