@@ -162,13 +162,20 @@ def summary(record: CallRecord) -> str:
     lines.append(f"  cues heard: {len(by_cue) or 'none'}")
     for cue, hits in by_cue.items():
         words = ", ".join(dict.fromkeys(f'"{h.words}"' for h in hits if h.words))
-        moved = [h for h in hits if record.moved_level(h)]
-        effect = "moved the level" if moved else "did not move the level"
+        effect = moved_effect(record, cue)
         times = ", ".join(clock(h.t) for h in hits[:5]) + (" …" if len(hits) > 5 else "")
         speaker = " (agent)" if hits[0].speaker == "agent" else ""
         lines.append(f"    {cue}{speaker} ×{len(hits)} at {times}: {effect}  {words}".rstrip())
     lines += ["", LEGEND]
     return "\n".join(lines)
+
+
+def moved_effect(record: CallRecord, cue: str) -> str:
+    """ "moved the level (to tense at 00:15.0)" when the rise needed this cue's points."""
+    rises = record.raised_by(cue)
+    if not rises:
+        return "did not move the level"
+    return f"moved the level ({', '.join(f'to {r.level} at {clock(r.t)}' for r in rises)})"
 
 
 def _level_path(record: CallRecord) -> str:

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deescalate.core.facts import RANK
-from deescalate.supervisor.printing import clock, escalation_label, explain_suggestion
+from deescalate.supervisor.printing import (
+    clock,
+    escalation_label,
+    explain_suggestion,
+    moved_effect,
+)
 from deescalate.supervisor.replay import CallRecord
 from deescalate.supervisor.review.plot import Series, timeline
 from deescalate.supervisor.templating import render
@@ -107,9 +112,7 @@ def _cues(record: CallRecord) -> list[dict]:
             "count": len(hits),
             "times": ", ".join(clock(h.t) for h in hits[:8]) + (" …" if len(hits) > 8 else ""),
             "words": ", ".join(dict.fromkeys(f"“{h.words}”" for h in hits if h.words)),
-            "effect": "moved the level"
-            if any(record.moved_level(h) for h in hits)
-            else "did not move the level",
+            "effect": moved_effect(record, cue),
         }
         for cue, hits in grouped.items()
     ]
