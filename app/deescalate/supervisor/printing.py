@@ -71,6 +71,8 @@ class HumanPrinter:
 
     def format(self, event: Event) -> str | None:
         stamp = f"[{clock(event.t)}]"
+        if isinstance(event, TranscriptEvent):
+            stamp = f"[{clock(event.start)}]"  # a line is given when it starts
         match event:
             case TranscriptEvent(spotted=True, speaker="customer"):
                 return f"{stamp} {event.speaker:<8} ** possibly heard: {event.text}"
@@ -123,9 +125,9 @@ EXPLAIN_WINDOW = 1.0
 def explain_suggestion(record: CallRecord, suggestion: SuggestionEvent) -> str:
     """The cues heard just before a suggestion, and what made up the score at that moment."""
     fresh = [
-        f'{h.cue} "{h.words}" ({h.speaker}, {clock(h.t)}, +{h.points:g})'
+        f'{h.cue} "{h.words}" ({h.speaker}, {clock(record.heard_at(h))}, +{h.points:g})'
         if h.words
-        else f"{h.cue} ({clock(h.t)}, +{h.points:g})"
+        else f"{h.cue} ({clock(record.heard_at(h))}, +{h.points:g})"
         for h in record.hits
         if suggestion.t - EXPLAIN_WINDOW < h.t <= suggestion.t + 1e-9
     ]
@@ -163,7 +165,8 @@ def summary(record: CallRecord) -> str:
     for cue, hits in by_cue.items():
         words = ", ".join(dict.fromkeys(f'"{h.words}"' for h in hits if h.words))
         effect = moved_effect(record, cue)
-        times = ", ".join(clock(h.t) for h in hits[:5]) + (" …" if len(hits) > 5 else "")
+        times = ", ".join(clock(record.heard_at(h)) for h in hits[:5])
+        times += " …" if len(hits) > 5 else ""
         speaker = " (agent)" if hits[0].speaker == "agent" else ""
         lines.append(f"    {cue}{speaker} ×{len(hits)} at {times}: {effect}  {words}".rstrip())
     lines += ["", LEGEND]

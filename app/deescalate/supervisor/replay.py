@@ -89,6 +89,14 @@ class CallRecord:
             latest = event
         return latest
 
+    def heard_at(self, hit: Hit) -> float:
+        """When the line the cue was heard in starts: the time every tool gives a line or
+        a cue (suggestions, escalations and level changes have the moment they came)."""
+        if hit.end:
+            return hit.start
+        lines = (e for e in self.transcripts if e.speaker == hit.speaker and e.t == hit.t)
+        return next((e.start for e in lines), hit.t)
+
     def level_rises(self) -> list[TensionEvent]:
         """The assessments at which the level went up."""
         rises, level = [], "calm"

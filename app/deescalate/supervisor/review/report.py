@@ -110,7 +110,8 @@ def _cues(record: CallRecord) -> list[dict]:
         {
             "cue": cue,
             "count": len(hits),
-            "times": ", ".join(clock(h.t) for h in hits[:8]) + (" …" if len(hits) > 8 else ""),
+            "times": ", ".join(clock(record.heard_at(h)) for h in hits[:8])
+            + (" …" if len(hits) > 8 else ""),
             "words": ", ".join(dict.fromkeys(f"“{h.words}”" for h in hits if h.words)),
             "effect": moved_effect(record, cue),
         }
