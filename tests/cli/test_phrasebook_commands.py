@@ -313,3 +313,37 @@ def test_a_response_that_waits_for_a_tense_call_is_warned_about(capsys, base, tm
     assert code == 0
     assert f"{team}:4: warning: responses[id=open_bills]: fires only once the call is tense" in out
     assert "on a calm call `refund_ask` is heard and nothing is suggested" in out
+
+
+def test_check_names_misspelt_keys_missing_fields_and_bases_in_plain_words(capsys, tmp_path):
+    base = write(
+        tmp_path,
+        "base.yaml",
+        """\
+        cues:
+          - id: insult
+            wieght: 5
+            phrases: [idiot]
+
+        respones:
+          - id: slow
+            category: calming
+        """,
+    )
+    code, out = check(capsys, base)
+    assert code == 2
+    assert (
+        f"{base}:3: error: cues[id=insult].wieght: `wieght` is not a phrasebook field "
+        "(did you mean `weight`?)" in out
+    )
+    assert (
+        f"{base}:6: error: respones: `respones` is not a phrasebook field "
+        "(did you mean `responses`?)" in out
+    )
+    assert "Extra inputs" not in out and "looks like a team overlay" not in out
+    team = write(tmp_path, "team.yaml", "responses:\n  - id: a\n    when: [tense]\n")
+    code, out = check(capsys, team)
+    assert code == 2 and f"{team}:2: error: responses[id=a]: this looks like a team overlay" in out
+    broken = write(tmp_path, "broken.yaml", "cues:\n  - id: x\n    phrases: [a, b\n  - id: y\n")
+    code, out = check(capsys, broken)
+    assert code == 2 and "[ ] list that began on line 3" in out
