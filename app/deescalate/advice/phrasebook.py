@@ -95,7 +95,8 @@ def _compose(path: Path) -> yaml.Node:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise PhrasebookError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)}).") from exc
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # one line
+        raise PhrasebookError(f"{where}: not valid YAML ({problem}).") from exc
     if node is None or not isinstance(node, yaml.MappingNode):
         raise PhrasebookError(f"{path}:1: expected a mapping with `cues:` and `responses:`.")
     return node

@@ -152,7 +152,7 @@ def _yaml_finding(path: Path, exc: yaml.YAMLError) -> Finding:
     unclosed bracket or quote is usually there)."""
     mark = getattr(exc, "problem_mark", None)
     line = mark.line + 1 if mark else 1
-    problem = getattr(exc, "problem", None) or str(exc)
+    problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
     context, begun = getattr(exc, "context", None), getattr(exc, "context_mark", None)
     where = ""
     if context and begun is not None and begun.line + 1 != line:
