@@ -32,6 +32,7 @@ from deescalate.session.problems import Problems
 from deescalate.session.session import Session
 from deescalate.speech.engines import Engine, choose_engine
 from deescalate.speech.models import model_setting
+from deescalate.supervisor.check import load_checked
 
 if TYPE_CHECKING:  # the window's process never loads the call's runtime
     from deescalate.call.analysis import CallAnalysis
@@ -85,7 +86,7 @@ def build_session(
         writer=writer,
         reader=RecordReader(),
         problems=problems,
-        phrasebooks=PhrasebookSource(settings.phrasebook, problems),
+        phrasebooks=PhrasebookSource(settings.phrasebook, problems, load_checked),
         mode=mode,
         make_runner=make_runner,
         make_engine=make_engine,

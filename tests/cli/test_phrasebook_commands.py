@@ -28,9 +28,11 @@ cues:
     phrases: [whatever]
 responses:
   - {id: hold_calm, category: calming, when: [tense], text: "Lower your voice and slow down."}
-  - {id: hear_them, category: listening, when: [money_anger], text: "I hear you; that is wrong."}
+  - {id: hear_them, category: listening, when: [tense, money_anger],
+     text: "I hear you; that is wrong."}
   - {id: own_it, category: positive_language, when: [heated], text: "Here is what I can do."}
-  - {id: plan, category: next_steps, when: [money_anger], text: "I will check every charge now."}
+  - {id: plan, category: next_steps, when: [tense, money_anger],
+     text: "I will check every charge now."}
   - {id: no_names, category: boundary, step: 1, when: [insult], text: "Let's keep it civil."}
   - {id: step_out, category: escalate, when: [unsafe], text: "Pause the call and get help."}
   - {id: drop_it, category: coaching, when: [agent_whatever], text: "Say what you will do."}
@@ -282,3 +284,66 @@ def test_expectation_results_as_json(capsys, base, tmp_path):
     failing = report["results"][1]
     assert failing["expectation"] == "heated by 0:30" and failing["line"] == 6
     assert failing["passed"] is False and failing["detail"].startswith("never happened")
+
+
+def test_a_response_that_waits_for_a_tense_call_is_warned_about(capsys, base, tmp_path):
+    team = write(
+        tmp_path,
+        "team.yaml",
+        """\
+        cues:
+          - {id: refund_ask, weight: 10, phrases: [refund]}
+        responses:
+          - {id: open_bills, category: next_steps, when: [refund_ask], text: "Open the bills."}
+        """,
+    )
+    call = write(
+        tmp_path,
+        "calm.txt",
+        """\
+        agent: thanks for calling, how can I help
+        customer: hello, I would like a refund for last month please
+        agent: sure, let me look
+        """,
+    )
+    code = main(["replay", str(call), "--phrasebook", str(base), "--phrasebook", str(team)])
+    replay = capsys.readouterr().out
+    assert code == 0 and "refund_ask ×1" in replay and "suggestions: none" in replay
+    code, out = check(capsys, base, team)
+    assert code == 0
+    assert f"{team}:4: warning: responses[id=open_bills]: fires only once the call is tense" in out
+    assert "on a calm call `refund_ask` is heard and nothing is suggested" in out
+
+
+def test_check_names_misspelt_keys_missing_fields_and_bases_in_plain_words(capsys, tmp_path):
+    base = write(
+        tmp_path,
+        "base.yaml",
+        """\
+        cues:
+          - id: insult
+            wieght: 5
+            phrases: [idiot]
+
+        respones:
+          - id: slow
+            category: calming
+        """,
+    )
+    code, out = check(capsys, base)
+    assert code == 2
+    assert (
+        f"{base}:3: error: cues[id=insult].wieght: `wieght` is not a phrasebook field "
+        "(did you mean `weight`?)" in out
+    )
+    assert (
+        f"{base}:6: error: respones: `respones` is not a phrasebook field "
+        "(did you mean `responses`?)" in out
+    )
+    assert "Extra inputs" not in out and "looks like a team overlay" not in out
+    team = write(tmp_path, "team.yaml", "responses:\n  - id: a\n    when: [tense]\n")
+    code, out = check(capsys, team)
+    assert code == 2 and f"{team}:2: error: responses[id=a]: this looks like a team overlay" in out
+    broken = write(tmp_path, "broken.yaml", "cues:\n  - id: x\n    phrases: [a, b\n  - id: y\n")
+    code, out = check(capsys, broken)
+    assert code == 2 and "[ ] list that began on line 3" in out

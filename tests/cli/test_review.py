@@ -196,3 +196,68 @@ def test_what_a_caller_says_reaches_the_pages_only_as_text(capsys, tmp_path):
     page = next(p for p in out_dir.glob("*.html") if p.name != "index.html").read_text()
     assert "&lt;script&gt;alert(" in page and "&lt;img src=x" in page
     assert "I hear you &amp; I&#39;m sorry" in page
+
+
+REFUND_CALL = """\
+[00:01] customer: I want a refund, I was charged twice this month
+[00:08] agent: let me look at the bills
+[00:14] customer: just give me the refund, this is ridiculous, a total joke
+"""
+REFUND_TEAM = """\
+cues:
+  - {id: refund_demand, weight: 40, phrases: [refund, "charged twice"]}
+"""
+
+
+def test_compare_shows_the_new_phrasebooks_cues_highlights_and_peak(capsys, tmp_path):
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    (calls / "refund.txt").write_text(REFUND_CALL)
+    team = tmp_path / "team.yaml"
+    team.write_text(REFUND_TEAM)
+    default = Path(__file__).resolve().parents[2] / "phrasebook" / "default.yaml"
+    out_dir = tmp_path / "report"
+    args = [str(calls), "--compare", str(default), str(team), "--out", str(out_dir)]
+    code, _, _ = review(capsys, *args)
+    assert code == 0
+    page = (out_dir / "001-refund.html").read_text()
+    b_table = page[page.index("Cues heard with default.yaml + team.yaml (B)") :]
+    b_table = b_table[: b_table.index("</table>")]
+    assert "<td>refund_demand</td><td>2</td>" in b_table
+    a_table = page[page.index("Cues heard with default.yaml (A)") :]
+    assert "refund_demand" not in a_table[: a_table.index("</table>")]
+    assert page.count('<mark class="only-b" title="B: refund_demand +40">refund</mark>') == 2
+    index = (out_dir / "index.html").read_text()
+    assert "<th>peak A</th><th>peak B</th>" in index
+    peaks = re.findall(r'<span class="badge (\w+)">', index)
+    assert peaks == ["tense", "heated"], index  # A: the default alone; B: with the new cue
+
+
+def test_every_match_of_a_cue_in_a_line_is_highlighted(capsys, tmp_path):
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    (calls / "names.txt").write_text(
+        "customer: you idiot, you absolute idiot, honestly what an idiot\n"
+    )
+    out_dir = tmp_path / "report"
+    code, _, _ = review(capsys, str(calls), "--out", str(out_dir))
+    assert code == 0
+    page = (out_dir / "001-names.html").read_text()
+    assert page.count('<mark title="insult +25">idiot</mark>') == 3, page
+
+
+def test_a_supervisor_request_is_drawn_unlike_a_threat(capsys, calls, tmp_path):
+    (calls / "manager.txt").write_text(
+        "[00:01] customer: can I speak to your manager please\n"
+        "[00:06] agent: I can help you with that myself\n"
+        "[00:12] customer: no, I want to speak to your manager now\n"
+    )
+    out_dir = tmp_path / "report"
+    code, _, _ = review(capsys, str(calls), "--out", str(out_dir))
+    assert code == 0
+    manager = (out_dir / "002-manager.html").read_text()
+    threat = (out_dir / "003-threat.html").read_text()
+    assert "HAND OVER (supervisor request)" in manager and "ESCALATE" not in manager
+    assert 'class="escmark supervisor"' in manager and 'class="escmark threat"' not in manager
+    assert "ESCALATE (threat)" in threat and 'class="escmark threat"' in threat
+    assert "HAND OVER" not in threat

@@ -102,3 +102,46 @@ def test_an_unfinished_record_is_offered_after_a_restart_oldest_first_until_comp
     session.close()
     assert records.get_incident(older)["completed"]
     assert [r["key"] for r in records.unfinished_incidents()] == [newer]
+
+
+def test_an_abusive_call_ended_per_policy_gets_an_incident_record(tmp_path):
+    records = RecordStore(tmp_path / "records.sqlite")
+    session = build_session(Settings(engine="none"), records=records.path)
+    steps = sorted(
+        (r for r in session.phrasebook.active_responses() if r.category == "boundary"),
+        key=lambda r: r.step,
+    )
+    assert "end" in steps[-1].text.lower()  # the default's last step: end the call
+    session.apply(CallEvent(0.0, "started"))
+    session.apply(TensionEvent(4.0, 40.0, "tense", (Reason("insult", 25.0, "you idiot"),)))
+    for n, step in enumerate(steps):
+        session.apply(SuggestionEvent(5.0 + 6 * n, "boundary", step.id, step.text, "abuse"))
+        if n < len(steps) - 1:
+            assert session.writer.flush(5) and records.incidents() == [], "record too early"
+    session.act("used", steps[-1].id)
+    session.apply(CallEvent(30.0, "ended"))
+    assert wait_for(session, lambda: session.state.offer_incident, 5)
+    assert session.writer.flush(5)
+    [incident] = records.incidents()
+    assert "abusive caller" in incident["reason"] and "boundary step" in incident["reason"]
+    assert any(b.startswith('insult: "you idiot"') for b in incident["behaviours"])
+    assert incident["actions"] == [f"{steps[-1].text} ({steps[-1].id})"]
+    session.close()
+
+
+def test_used_on_a_hand_over_after_the_call_ended_is_added_to_the_record(tmp_path):
+    records = RecordStore(tmp_path / "records.sqlite")
+    session = build_session(Settings(engine="none"), records=records.path)
+    session.apply(CallEvent(0.0, "started"))
+    reason = "the caller asked for a supervisor again"
+    session.apply(EscalateEvent(12.0, reason, "supervisor"))
+    handover = "Agree to it: bring my supervisor in now."
+    session.apply(SuggestionEvent(12.0, "handover", "handover_supervisor", handover, reason))
+    session.apply(CallEvent(40.0, "ended"))
+    session.apply(CallEvent(45.0, "started"))  # the next caller, while the prompt is held
+    session.act("used", "handover_supervisor")  # the agent did bring the supervisor in
+    assert session.writer.flush(5)
+    [incident] = records.incidents()
+    assert incident["reason"] == reason
+    assert incident["actions"] == [f"{handover} (handover_supervisor)"]
+    session.close()

@@ -7,6 +7,7 @@ name the file, the line and the field.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Literal, get_args
@@ -94,17 +95,22 @@ def _compose(path: Path) -> yaml.Node:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise PhrasebookError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)}).") from exc
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # one line
+        raise PhrasebookError(f"{where}: not valid YAML ({problem}).") from exc
     if node is None or not isinstance(node, yaml.MappingNode):
         raise PhrasebookError(f"{path}:1: expected a mapping with `cues:` and `responses:`.")
     return node
 
 
 def _line(node: yaml.Node, loc: Sequence[str | int]) -> int:
-    """1-based line of the YAML node at a pydantic error location (nearest existing parent)."""
+    """1-based line of the YAML node at a pydantic error location (nearest existing parent);
+    a field's own line is the line of its key."""
     for key in loc:
         if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if k.value == key), None)
+            pair = next(((k, v) for k, v in node.value if k.value == key), None)
+            if pair is not None and key == loc[-1]:
+                return pair[0].start_mark.line + 1
+            child = pair[1] if pair else None
         elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
             child = node.value[key]
         else:
@@ -177,4 +183,29 @@ def _problem(error: dict, merged: dict, origin: dict, nodes: dict) -> dict:
             node_loc = [loc[0], index, *loc[2:]]
             field = f"{loc[0]}[id={item_id}]." + ".".join(str(p) for p in loc[2:])
     line = _line(nodes[path], node_loc)
-    return {"file": str(path), "line": line, "field": field, "message": error["msg"]}
+    return {"file": str(path), "line": line, "field": field, "message": _plain(error)}
+
+
+def _plain(error: dict) -> str:
+    """Pydantic's message in the phrasebook's own words, with the fix."""
+    name = str(error["loc"][-1]) if error["loc"] else ""
+    if error["type"] == "extra_forbidden":
+        known = _known_fields(error["loc"])
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean `{close[0]}`?" if close else f"known: {', '.join(known)}"
+        return f"`{name}` is not a phrasebook field ({hint})"
+    if error["type"] == "missing":
+        return f"`{name}` is missing: add it"
+    if error["type"] == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"`{error['input']}` is not one of {expected}: use one of them"
+    return error["msg"]
+
+
+def _known_fields(loc: Sequence[str | int]) -> list[str]:
+    model: type[BaseModel] = Phrasebook
+    if len(loc) > 2 and loc[0] == "responses":
+        model = Response
+    elif len(loc) > 2 and loc[0] == "cues":
+        model = Cue
+    return sorted(model.model_fields)

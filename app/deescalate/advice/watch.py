@@ -18,12 +18,17 @@ from deescalate.advice.phrasebook import Phrasebook, PhrasebookError, load_phras
 log = logging.getLogger(__name__)
 
 OnChange = Callable[[Phrasebook | None, str | None], None]
+Loader = Callable[[Sequence[Path]], Phrasebook]
+"""Reads and validates the files; raises PhrasebookError for a phrasebook not to use."""
 
 
 class PhrasebookWatcher:
-    def __init__(self, paths: Sequence[Path], on_change: OnChange) -> None:
+    def __init__(
+        self, paths: Sequence[Path], on_change: OnChange, load: Loader = load_phrasebook
+    ) -> None:
         self.paths = [Path(p).resolve() for p in paths]
         self._on_change = on_change
+        self._load = load
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="phrasebook-watch", daemon=True)
 
@@ -56,7 +61,7 @@ class PhrasebookWatcher:
 
     def _reload(self) -> None:
         try:
-            book = load_phrasebook(self.paths)
+            book = self._load(self.paths)
         except PhrasebookError as exc:
             log.error("phrasebook edit not used: %s", exc)
             self._on_change(None, str(exc))

@@ -33,19 +33,27 @@ TRANSCRIPT_LINES = 8
 Later = Callable[[Callable[[], None]], None]
 
 
-@dataclass
-class _Incident:
-    key: str
-    call: CallOnRecord | None
-    alerted: bool = False
+HELD_CATEGORIES = ("escalate", "handover", "boundary")
+"""Prompts that may still be on screen after their call ended: "Used" on one of them
+belongs to that call's record."""
 
 
 @dataclass
 class _CallNotes:
-    """What the agent did in the call so far: the suggestions marked used."""
+    """What the agent did in the call so far: the suggestions marked used, and the held
+    prompts shown (id -> text), so one marked used after the call still reaches its record."""
 
     call: CallOnRecord | None = None
     used: list[str] = field(default_factory=list)
+    held: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Incident:
+    key: str
+    call: CallOnRecord | None
+    notes: _CallNotes
+    alerted: bool = False
 
 
 class IncidentDesk:
@@ -78,9 +86,29 @@ class IncidentDesk:
         if self.settings.alert_include_transcript:
             self._recent_lines.append(f"{speaker}: {text}")
 
+    def suggested(self, category: str, suggestion_id: str, text: str) -> None:
+        if category in HELD_CATEGORIES:
+            self._notes.held[suggestion_id] = text
+
     def used(self, text: str, suggestion_id: str) -> None:
         self._notes.used.append(f"{text} ({suggestion_id})")
         self._update_actions()
+
+    def used_after_the_call(self, suggestion_id: str) -> None:
+        """ "Used" on a held prompt (escalation, hand-over, boundary) once its call has
+        ended or the next one has begun: added to that call's record."""
+        incident = self._incident
+        if incident is None or suggestion_id not in incident.notes.held:
+            return
+        action = f"{incident.notes.held[suggestion_id]} ({suggestion_id})"
+        if action not in incident.notes.used:
+            incident.notes.used.append(action)
+            self.writer.submit(UpdateIncidentActions(incident.key, self._actions(incident)))
+
+    def abuse_ended_per_policy(self, step_text: str) -> None:
+        """The last boundary step ("end the call") was shown: the SOP asks for a record of
+        the abusive call, as for an escalation."""
+        self.escalated(f"abusive caller: the last boundary step was reached ({step_text})")
 
     def escalated(self, reason: str) -> None:
         """The incident record of this call, pre-filled and written at once; a second
@@ -88,7 +116,7 @@ class IncidentDesk:
         if self._incident is not None and self._incident.call is self._notes.call:
             return
         call = self._notes.call
-        incident = _Incident(new_key(), call)
+        incident = _Incident(new_key(), call, self._notes)
         self._incident = incident
         op = OpenIncident(
             incident.key,
@@ -101,7 +129,7 @@ class IncidentDesk:
         self.writer.submit(op, lambda _: self.later(lambda: self._offer(incident.key)))
 
     def _actions(self, incident: _Incident) -> tuple[str, ...]:
-        return (*self._notes.used, *(["supervisor alerted"] if incident.alerted else []))
+        return (*incident.notes.used, *(["supervisor alerted"] if incident.alerted else []))
 
     def _update_actions(self, then: Callable[[object], None] | None = None) -> None:
         incident = self._incident

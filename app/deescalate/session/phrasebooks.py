@@ -14,7 +14,7 @@ from deescalate.advice.phrasebook import (
     load_phrasebook,
     phrasebook_paths,
 )
-from deescalate.advice.watch import PhrasebookWatcher
+from deescalate.advice.watch import Loader, PhrasebookWatcher
 from deescalate.session.problems import Problems
 
 log = logging.getLogger(__name__)
@@ -23,8 +23,13 @@ SOURCE = "phrasebook"
 
 
 class PhrasebookSource:
-    def __init__(self, configured: Sequence[str], problems: Problems) -> None:
+    def __init__(
+        self, configured: Sequence[str], problems: Problems, load: Loader = load_phrasebook
+    ) -> None:
+        """`load` reads and validates the files: the app passes the same check as
+        `phrasebook check`, so what it rejects is never put in force."""
         self._problems = problems
+        self._load = load
         self._watcher: PhrasebookWatcher | None = None
         self.configured: tuple[str, ...] = ()
         self.book = self.load(configured)
@@ -33,7 +38,7 @@ class PhrasebookSource:
         """Loads the configured files (or the default when they can't be used)."""
         self.configured = tuple(configured)
         try:
-            self.book = load_phrasebook(phrasebook_paths(configured))
+            self.book = self._load(phrasebook_paths(configured))
             self._problems.report(SOURCE, None)
         except PhrasebookError as exc:
             log.error("phrasebook not usable, using the default one: %s", exc)
@@ -49,6 +54,7 @@ class PhrasebookSource:
         self._watcher = PhrasebookWatcher(
             phrasebook_paths(self.configured),
             lambda book, error: on_change(lambda: self._edited(book, error)),
+            self._load,
         )
         self._watcher.start()
 

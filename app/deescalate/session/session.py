@@ -210,6 +210,9 @@ class Session:
                 self._restart_for_phrasebook()
                 return
             case SuggestionEvent():
+                self.incidents.suggested(event.category, event.id, event.text)
+                if self._is_last_boundary_step(event):
+                    self.incidents.abuse_ended_per_policy(event.text)
                 if not self._suggested:
                     log.info("first suggestion shown at call time %.1f s", event.t)
                 self._suggested = True
@@ -218,6 +221,11 @@ class Session:
             case TranscriptEvent(final=True):
                 self.incidents.heard(event.speaker, event.text)
         self.recorder.record(event)
+
+    def _is_last_boundary_step(self, event: SuggestionEvent) -> bool:
+        steps = [r for r in self.phrasebook.active_responses() if r.category == "boundary"]
+        last = max(steps, key=lambda r: r.step or 0, default=None)
+        return event.category == "boundary" and last is not None and event.id == last.id
 
     # --- what the agent does ---------------------------------------------------------------
 
@@ -230,6 +238,8 @@ class Session:
         event = AgentActionEvent(state.t, action, suggestion_id, category)
         if action in ("used", "dismissed"):
             if suggestion is None or suggestion.id != suggestion_id:
+                if action == "used":  # a held prompt of a call that has ended
+                    self.incidents.used_after_the_call(suggestion_id)
                 return  # already replaced or cleared: nothing the agent saw is left
             if action == "used":
                 self.incidents.used(suggestion.text, suggestion_id)

@@ -13,7 +13,12 @@ from pathlib import Path
 
 import yaml
 
-from deescalate.advice.advisor import ABUSE, SOFT_CATEGORIES, SUPERVISOR_DEMAND
+from deescalate.advice.advisor import (
+    ABUSE,
+    LISTENING_MOMENTS,
+    SOFT_CATEGORIES,
+    SUPERVISOR_DEMAND,
+)
 from deescalate.advice.phrasebook import (
     CATEGORIES,
     Phrasebook,
@@ -77,7 +82,7 @@ def check_files(paths: Sequence[Path]) -> list[Finding]:
         _index(path, node, sources, findings)
     if len(raw) < len(paths):
         return findings
-    overlay = _overlay_without_base(paths[0], raw[paths[0]])
+    overlay = _overlay_without_base(paths[0], raw[paths[0]], sources)
     if overlay:
         return [*findings, overlay]
     try:
@@ -95,11 +100,26 @@ def check_files(paths: Sequence[Path]) -> list[Finding]:
     return findings
 
 
+def load_checked(paths: Sequence[Path]) -> Phrasebook:
+    """The phrasebook, only if `check_files` finds no error in it: what the app puts in
+    force, so an edit that `phrasebook check` rejects never goes live. Raises
+    PhrasebookError naming each error."""
+    paths = [Path(p) for p in paths]
+    errors = [f for f in check_files(paths) if f.severity == "error"]
+    if errors:
+        problems = [
+            {"file": f.file, "line": f.line, "field": f.field, "message": f.message} for f in errors
+        ]
+        raise PhrasebookError("; ".join(str(f) for f in errors), problems)
+    return load_phrasebook(paths)
+
+
 def check_book(book: Phrasebook, sources: SourceMap) -> list[Finding]:
     findings: list[Finding] = []
     findings += _when_references(book, sources)
     findings += _shadowing(book, sources)
     findings += _never_fire(book, sources)
+    findings += _waits_for_tension(book, sources)
     findings += _empty_categories(book, sources)
     findings += _long_phrases(book, sources)
     return findings
@@ -118,16 +138,32 @@ def _compose(path: Path, findings: list[Finding]) -> yaml.Node | None:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        findings.append(Finding("error", str(path), line, "yaml", f"not valid YAML ({problem})"))
+        findings.append(_yaml_finding(path, exc))
         return None
     if not isinstance(node, yaml.MappingNode):
         message = "expected a mapping with `cues:` and `responses:`"
         findings.append(Finding("error", str(path), 1, "file", message))
         return None
     return node
+
+
+def _yaml_finding(path: Path, exc: yaml.YAMLError) -> Finding:
+    """Where the parser gave up, in plain words, and where what it was reading began (an
+    unclosed bracket or quote is usually there)."""
+    mark = getattr(exc, "problem_mark", None)
+    line = mark.line + 1 if mark else 1
+    problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+    context, begun = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    where = ""
+    if context and begun is not None and begun.line + 1 != line:
+        what = context.removeprefix("while ").replace("flow sequence", "[ ] list")
+        what = what.replace("flow mapping", "{ } mapping").replace("quoted scalar", "quote")
+        where = f"; {what} that began on line {begun.line + 1}"
+    message = (
+        f"not valid YAML: {problem}{where}. Check the brackets, quotes and indentation "
+        "there (values with a colon need quotes)"
+    )
+    return Finding("error", str(path), line, "yaml", message)
 
 
 def _index(path: Path, node: yaml.MappingNode, sources: SourceMap, findings: list) -> None:
@@ -164,25 +200,29 @@ def _index(path: Path, node: yaml.MappingNode, sources: SourceMap, findings: lis
                 sources.fields[(key.value, item_id, name)] = place
 
 
-def _overlay_without_base(first: Path, data: dict) -> Finding | None:
+def _overlay_without_base(first: Path, data: dict, sources: SourceMap) -> Finding | None:
     """A first file that changes items without defining them, or that defines no cues at
     all, is a team overlay given without its base."""
     data = data if isinstance(data, dict) else {}
-    field, why = "", ""
-    if not data.get("cues"):
-        field, why = "cues", "it defines no cues"
+    cues = data.get("cues")
+    if (
+        isinstance(cues, list)
+        and cues
+        and all(isinstance(c, dict) and "phrases" in c for c in cues)
+    ):
+        return None  # a base: a field missing from one of its responses is a schema error
+    field, why, line = "cues", "it defines no cues", 1
     for section, required in REQUIRED.items():
         items = data.get(section)
         for item in items if isinstance(items, list) else []:
             if isinstance(item, dict) and "id" in item and any(f not in item for f in required):
                 field, why = f"{section}[id={item['id']}]", "it changes items it does not define"
+                line = sources.item(section, str(item["id"])).line
                 break
-    if not why:
-        return None
     return Finding(
         "error",
         str(first),
-        1,
+        line,
         field,
         f"this looks like a team overlay ({why}): pass the base phrasebook first, e.g. "
         f"`deescalate phrasebook check phrasebook/default.yaml {first}`",
@@ -313,6 +353,37 @@ def _never_fire(book: Phrasebook, sources: SourceMap) -> list[Finding]:
             place = sources.field("responses", response.id, "when")
             message = f"can never fire: {reason}"
             findings.append(Finding("warning", place.file, place.line, field, message))
+    return findings
+
+
+CALM_MOMENTS = {"listening": LISTENING_MOMENTS, "next_steps": {SUPERVISOR_DEMAND}}
+"""The only soft suggestions made while a call is calm: listening at a listening moment,
+and the answer to a first supervisor request (see advisor.py)."""
+
+
+def _waits_for_tension(book: Phrasebook, sources: SourceMap) -> list[Finding]:
+    """A calming, listening, positive-language or next-steps response whose `when:` names
+    only cues is suggested only once the call is tense: on a calm call the cue is heard
+    and nothing comes, which surprises whoever wrote it for that cue."""
+    findings = []
+    cues = {c.id: c for c in _cues(book, "customer")}
+    for response in book.active_responses():
+        when = set(response.when)
+        named = sorted(when & set(cues))
+        if response.category not in SOFT_CATEGORIES or not named or when & set(LEVELS):
+            continue
+        if when & CALM_MOMENTS.get(response.category, set()):
+            continue
+        names = " or ".join(f"`{n}`" for n in named)
+        message = (
+            f"fires only once the call is tense: on a calm call {names} is heard and nothing "
+            f"is suggested. Raise the cue's `weight` (about 30 makes a calm call tense on its "
+            "own) if hearing it alone should bring this response"
+        )
+        place = sources.field("responses", response.id, "when")
+        findings.append(
+            Finding("warning", place.file, place.line, f"responses[id={response.id}]", message)
+        )
     return findings
 
 

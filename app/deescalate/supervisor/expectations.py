@@ -210,7 +210,9 @@ def _moments(e: Expectation, record: CallRecord) -> list[tuple[float, str]]:
     if e.kind == "response":
         return [(s.t, s.id) for s in record.suggestions if s.id == e.name]
     if e.kind == "cue":
-        return [(h.t, f'{h.cue} "{h.words}"') for h in record.hits if h.cue == e.name]
+        return [
+            (record.heard_at(h), f'{h.cue} "{h.words}"') for h in record.hits if h.cue == e.name
+        ]
     first = next(
         (t for t in record.tensions if RANK[t.level] >= RANK[e.name]),
         None,

@@ -71,6 +71,8 @@ class HumanPrinter:
 
     def format(self, event: Event) -> str | None:
         stamp = f"[{clock(event.t)}]"
+        if isinstance(event, TranscriptEvent):
+            stamp = f"[{clock(event.start)}]"  # a line is given when it starts
         match event:
             case TranscriptEvent(spotted=True, speaker="customer"):
                 return f"{stamp} {event.speaker:<8} ** possibly heard: {event.text}"
@@ -102,6 +104,19 @@ class HumanPrinter:
         return None
 
 
+ESCALATION_LABELS = {
+    "threat": "ESCALATE (threat)",
+    "heated": "ESCALATE (heated too long)",
+    "supervisor": "HAND OVER (supervisor request)",
+}
+
+
+def escalation_label(event: EscalateEvent) -> str:
+    """A threat, a long heated stretch and a caller asking for a supervisor again are
+    different moments: the label (and the colour) says which."""
+    return ESCALATION_LABELS.get(event.kind, "ESCALATE")
+
+
 EXPLAIN_INDENT = " " * 11
 EXPLAIN_WINDOW = 1.0
 """Seconds before a suggestion in which cues heard count as what set it off."""
@@ -110,9 +125,9 @@ EXPLAIN_WINDOW = 1.0
 def explain_suggestion(record: CallRecord, suggestion: SuggestionEvent) -> str:
     """The cues heard just before a suggestion, and what made up the score at that moment."""
     fresh = [
-        f'{h.cue} "{h.words}" ({h.speaker}, {clock(h.t)}, +{h.points:g})'
+        f'{h.cue} "{h.words}" ({h.speaker}, {clock(record.heard_at(h))}, +{h.points:g})'
         if h.words
-        else f"{h.cue} ({clock(h.t)}, +{h.points:g})"
+        else f"{h.cue} ({clock(record.heard_at(h))}, +{h.points:g})"
         for h in record.hits
         if suggestion.t - EXPLAIN_WINDOW < h.t <= suggestion.t + 1e-9
     ]
@@ -149,13 +164,21 @@ def summary(record: CallRecord) -> str:
     lines.append(f"  cues heard: {len(by_cue) or 'none'}")
     for cue, hits in by_cue.items():
         words = ", ".join(dict.fromkeys(f'"{h.words}"' for h in hits if h.words))
-        moved = [h for h in hits if record.moved_level(h)]
-        effect = "moved the level" if moved else "did not move the level"
-        times = ", ".join(clock(h.t) for h in hits[:5]) + (" …" if len(hits) > 5 else "")
+        effect = moved_effect(record, cue)
+        times = ", ".join(clock(record.heard_at(h)) for h in hits[:5])
+        times += " …" if len(hits) > 5 else ""
         speaker = " (agent)" if hits[0].speaker == "agent" else ""
         lines.append(f"    {cue}{speaker} ×{len(hits)} at {times}: {effect}  {words}".rstrip())
     lines += ["", LEGEND]
     return "\n".join(lines)
+
+
+def moved_effect(record: CallRecord, cue: str) -> str:
+    """ "moved the level (to tense at 00:15.0)" when the rise needed this cue's points."""
+    rises = record.raised_by(cue)
+    if not rises:
+        return "did not move the level"
+    return f"moved the level ({', '.join(f'to {r.level} at {clock(r.t)}' for r in rises)})"
 
 
 def _level_path(record: CallRecord) -> str:

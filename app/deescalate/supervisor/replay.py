@@ -26,21 +26,16 @@ from deescalate.core.events import (
 from deescalate.core.facts import RANK
 from deescalate.speech.engines import Engine
 from deescalate.supervisor.transcripts import is_transcript, read_transcript
-from deescalate.tension.detector import Hit
+from deescalate.tension.detector import ENTER, Hit
 
 
 @dataclass
 class CallRecord:
     events: list[Event] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
-    assessed_in: dict[int, int] = field(default_factory=dict)
-    """For each hit (by id), the index in `tensions` of the first assessment that counted it."""
-    tension_count: int = 0
 
     def keep(self, event: Event) -> None:
         self.events.append(event)
-        if isinstance(event, TensionEvent):
-            self.tension_count += 1
 
     def of(self, kind: type) -> list:
         return [e for e in self.events if isinstance(e, kind)]
@@ -94,19 +89,41 @@ class CallRecord:
             latest = event
         return latest
 
-    def moved_level(self, hit: Hit) -> bool:
-        """Whether the level changed at the first assessment that counted this hit."""
-        index = self.assessed_in.get(id(hit))
-        tensions = self.tensions
-        if index is None or index >= len(tensions):
-            return False
-        before = tensions[index - 1].level if index else "calm"
-        return tensions[index].level != before
+    def heard_at(self, hit: Hit) -> float:
+        """When the line the cue was heard in starts: the time every tool gives a line or
+        a cue (suggestions, escalations and level changes have the moment they came)."""
+        if hit.end:
+            return hit.start
+        lines = (e for e in self.transcripts if e.speaker == hit.speaker and e.t == hit.t)
+        return next((e.start for e in lines), hit.t)
+
+    def level_rises(self) -> list[TensionEvent]:
+        """The assessments at which the level went up."""
+        rises, level = [], "calm"
+        for event in self.tensions:
+            if RANK[event.level] > RANK[level]:
+                rises.append(event)
+            level = event.level
+        return rises
+
+    def raised_by(self, cue: str) -> list[TensionEvent]:
+        """The level rises this cue brought about (see `movers`)."""
+        return [rise for rise in self.level_rises() if cue in movers(rise, self.hits)]
+
+
+def movers(rise: TensionEvent, hits: list[Hit]) -> list[str]:
+    """The cues that moved the level at a rise: those without whose points the score would
+    have stayed under the new level's threshold (the largest one when no single cue was
+    needed); for unsafe, the threat itself."""
+    if rise.level == "unsafe":
+        unsafe = {h.cue for h in hits if h.unsafe}
+        return [r.cue for r in rise.reasons if r.cue in unsafe]
+    needed = [r.cue for r in rise.reasons if rise.score - r.points < ENTER[rise.level]]
+    return needed or [r.cue for r in rise.reasons[:1]]
 
 
 class _HitRecorder:
-    """Stands in front of the analysis's detector and keeps the new hits of each assessment,
-    with the assessment (its index among the call's tension events) that first counted it."""
+    """Stands in front of the analysis's detector and keeps the new hits of each assessment."""
 
     def __init__(self, detector, record: CallRecord) -> None:
         self._detector, self._record = detector, record
@@ -121,11 +138,8 @@ class _HitRecorder:
         return self._keep(self._detector.assess_threat_now(t))
 
     def _keep(self, assessments):
-        # Each assessment is published as one tension event, in this order.
-        for offset, assessment in enumerate(assessments):
-            for hit in assessment.new_hits:
-                self._record.hits.append(hit)
-                self._record.assessed_in[id(hit)] = self._record.tension_count + offset
+        for assessment in assessments:
+            self._record.hits.extend(assessment.new_hits)
         return assessments
 
     def __getattr__(self, name: str):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from deescalate.core.facts import LEVEL_COLOURS
-from deescalate.supervisor.printing import clock
+from deescalate.supervisor.printing import clock, escalation_label
 from deescalate.supervisor.replay import CallRecord
 
 BANDS = (("calm", 0, 30), ("tense", 30, 60), ("heated", 60, 100))
@@ -125,12 +125,19 @@ def _series(s: Series, f: Frame, index: int) -> dict:
         "escalations": [
             {
                 "x": _n(f.x(e.t)),
-                "title": f"{clock(e.t)} ESCALATE: {e.reason}",
-                "points": _diamond(f.x(e.t), f.top),
+                "title": f"{clock(e.t)} {escalation_label(e)}: {e.reason}",
+                "kind": e.kind,
+                "points": (_square if e.kind == "supervisor" else _diamond)(f.x(e.t), f.top),
             }
             for e in s.record.escalations
         ],
     }
+
+
+def _square(cx: float, top: float) -> str:
+    """A hand-over's marker: a square, unlike a threat's diamond."""
+    left, right = f"{cx - 8:.1f}", f"{cx + 8:.1f}"
+    return f"{left},{top + 3} {right},{top + 3} {right},{top + 19} {left},{top + 19}"
 
 
 def _diamond(cx: float, top: float) -> str:

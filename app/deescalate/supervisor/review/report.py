@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deescalate.core.facts import RANK
-from deescalate.supervisor.printing import clock, explain_suggestion
+from deescalate.supervisor.printing import (
+    clock,
+    escalation_label,
+    explain_suggestion,
+    moved_effect,
+)
 from deescalate.supervisor.replay import CallRecord
 from deescalate.supervisor.review.plot import Series, timeline
 from deescalate.supervisor.templating import render
@@ -59,7 +64,7 @@ def call_page(review: CallReview, labels: tuple[str, ...]) -> str:
         compare=compare,
         differences=differences(record, review.other) if review.other is not None else [],
         reason_tables=tables,
-        cues=_cues(record),
+        cue_tables=_cue_tables(record, review.other, labels),
         transcript=_transcript(record, review.other),
     )
 
@@ -78,8 +83,22 @@ def _reasons(title: str, record: CallRecord, prefix: str) -> dict:
             }
             for s in record.suggestions
         ],
-        "escalations": [{"at": clock(e.t), "reason": e.reason} for e in record.escalations],
+        "escalations": [
+            {"at": clock(e.t), "reason": e.reason, "kind": e.kind, "label": escalation_label(e)}
+            for e in record.escalations
+        ],
     }
+
+
+def _cue_tables(record: CallRecord, other: CallRecord | None, labels: tuple[str, ...]) -> list:
+    """The cues heard, one table per phrasebook: a cue only the compared phrasebook has
+    shows up in its own table."""
+    if other is None:
+        return [{"title": "Cues heard", "cues": _cues(record)}]
+    return [
+        {"title": f"Cues heard with {labels[0]} (A)", "cues": _cues(record)},
+        {"title": f"Cues heard with {labels[1]} (B)", "cues": _cues(other)},
+    ]
 
 
 def _cues(record: CallRecord) -> list[dict]:
@@ -91,11 +110,10 @@ def _cues(record: CallRecord) -> list[dict]:
         {
             "cue": cue,
             "count": len(hits),
-            "times": ", ".join(clock(h.t) for h in hits[:8]) + (" …" if len(hits) > 8 else ""),
+            "times": ", ".join(clock(record.heard_at(h)) for h in hits[:8])
+            + (" …" if len(hits) > 8 else ""),
             "words": ", ".join(dict.fromkeys(f"“{h.words}”" for h in hits if h.words)),
-            "effect": "moved the level"
-            if any(record.moved_level(h) for h in hits)
-            else "did not move the level",
+            "effect": moved_effect(record, cue),
         }
         for cue, hits in grouped.items()
     ]
@@ -110,7 +128,7 @@ def _transcript(record: CallRecord, other: CallRecord | None) -> list[dict]:
                 "kind": "line",
                 "at": clock(line.start),
                 "speaker": line.speaker,
-                "parts": _highlight(line, record),
+                "parts": _highlight(line, record, other),
             },
         )
         for line in record.transcripts
@@ -129,30 +147,66 @@ def _transcript(record: CallRecord, other: CallRecord | None) -> list[dict]:
             }
             rows.append((s.t, 1, row))
         for e in rec.escalations:
-            row = {"kind": "escalate", "at": clock(e.t), "prefix": prefix, "reason": e.reason}
+            row = {
+                "kind": "escalate",
+                "escalation": e.kind,
+                "label": escalation_label(e),
+                "at": clock(e.t),
+                "prefix": prefix,
+                "reason": e.reason,
+            }
             rows.append((e.t, 1, row))
     rows.sort(key=lambda row: (row[0], row[1]))
     return [row for _, _, row in rows]
 
 
-def _highlight(line, record: CallRecord) -> list[dict]:
-    """The line's text in parts, the cue phrases heard in it marked with their cue."""
-    spans: list[tuple[int, int, str, bool]] = []
-    lower = line.text.lower()
-    for hit in record.hits:
-        same_line = hit.speaker == line.speaker and abs(hit.end - line.end) < 1e-6
-        if not same_line or not hit.words or hit.cue == "negative_words":
-            continue
-        found = re.search(rf"(?<![\w']){re.escape(hit.words.lower())}(?![\w'])", lower)
-        if found and not any(a < found.end() and found.start() < b for a, b, _, _ in spans):
-            spans.append((found.start(), found.end(), f"{hit.cue} +{hit.points:g}", hit.unsafe))
+def _highlight(line, record: CallRecord, other: CallRecord | None) -> list[dict]:
+    """The line's text in parts, every cue phrase heard in it marked with its cue. When
+    comparing, the cues of both phrasebooks are marked, each named with its phrasebook."""
+    records = [(record, "")] if other is None else [(record, "A"), (other, "B")]
+    spans: dict[tuple[int, int], dict] = {}
+    for rec, label in records:
+        for hit in _hits_in_line(line, rec):
+            for found in _phrase(hit.words).finditer(line.text.lower()):
+                key = (found.start(), found.end())
+                if key not in spans and any(a < key[1] and key[0] < b for a, b in spans):
+                    continue  # overlaps another phrase: the first one marked keeps it
+                span = spans.setdefault(key, {"cues": [], "unsafe": False, "series": set()})
+                name = f"{hit.cue} +{hit.points:g}"
+                span["cues"].append(f"{label}: {name}" if label else name)
+                span["unsafe"] |= hit.unsafe
+                span["series"].add(label)
     parts, at = [], 0
-    for start, end, cue, unsafe in sorted(spans):
-        parts.append({"text": line.text[at:start], "cue": "", "unsafe": False})
-        parts.append({"text": line.text[start:end], "cue": cue, "unsafe": unsafe})
+    for (start, end), span in sorted(spans.items()):
+        parts.append(_part(line.text[at:start]))
+        only = next(iter(span["series"])) if len(span["series"]) == 1 and other else ""
+        cue = "; ".join(dict.fromkeys(span["cues"]))
+        parts.append(_part(line.text[start:end], cue, span["unsafe"], only))
         at = end
-    parts.append({"text": line.text[at:], "cue": "", "unsafe": False})
+    parts.append(_part(line.text[at:]))
     return [part for part in parts if part["text"]]
+
+
+def _hits_in_line(line, record: CallRecord) -> list:
+    return [
+        hit
+        for hit in record.hits
+        if hit.speaker == line.speaker
+        and abs(hit.end - line.end) < 1e-6
+        and hit.words
+        and hit.cue != "negative_words"
+    ]
+
+
+def _phrase(words: str) -> re.Pattern[str]:
+    """The heard words as they stand in the line, punctuation between them allowed (cues
+    match across "kill, you")."""
+    body = r"[,;:]?\s+".join(re.escape(word) for word in words.lower().split())
+    return re.compile(rf"(?<![\w']){body}(?![\w'])")
+
+
+def _part(text: str, cue: str = "", unsafe: bool = False, only: str = "") -> dict:
+    return {"text": text, "cue": cue, "unsafe": unsafe, "only": only}
 
 
 def differences(a: CallRecord, b: CallRecord) -> list[str]:
@@ -196,6 +250,7 @@ def index_page(reviews: list[CallReview], labels: tuple[str, ...], compare: bool
                 "name": r.path.name,
                 "length": clock(r.record.duration),
                 "peak": _peak(r.record),
+                "peak_b": _peak(r.other) if r.other is not None else None,
                 "suggestions": len(r.record.suggestions),
                 "escalations": len(r.record.escalations),
                 "differences": len(differences(r.record, r.other)) if r.other is not None else 0,
