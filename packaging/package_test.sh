@@ -43,7 +43,9 @@ installed=yes
 dpkg -i "$deb"
 dpkg -L deescalate > "$scratch/files"
 for path in /usr/bin/deescalate /usr/bin/deescalate-autostart /opt/deescalate/deescalate \
-    /usr/share/applications/deescalate.desktop /etc/xdg/autostart/deescalate.desktop; do
+    /usr/share/applications/deescalate.desktop /etc/xdg/autostart/deescalate.desktop \
+    /usr/share/doc/deescalate/copyright /usr/share/doc/deescalate/changelog.gz \
+    /usr/share/man/man1/deescalate.1.gz; do
     [ -e "$path" ] || fail "$path was not installed"
 done
 
@@ -112,6 +114,7 @@ left=$(while read -r path; do
 done < "$scratch/files" || true)
 [ -z "$left" ] || fail "left behind after purge: $left"
 [ ! -e /opt/deescalate ] || fail "/opt/deescalate is still there"
+[ -d /opt ] || fail "purging the package removed /opt"
 smoke_seconds=$((SECONDS - smoke_started))
 
 echo "package test passed: build ${build_seconds} s, install + smoke + purge ${smoke_seconds} s," \
