@@ -14,13 +14,10 @@ from deescalate.supervisor.replay import CallRecord
 
 def redacted(record: CallRecord) -> CallRecord:
     """A copy of `record` with every text in its events and cue hits redacted."""
-    hits = [_redact(hit) for hit in record.hits]
-    new_id = {id(old): id(new) for old, new in zip(record.hits, hits, strict=True)}
     return dataclasses.replace(
         record,
         events=[_redact(event) for event in record.events],
-        hits=hits,
-        assessed_in={new_id.get(key, key): index for key, index in record.assessed_in.items()},
+        hits=[_redact(hit) for hit in record.hits],
     )
 
 
