@@ -24,7 +24,7 @@ def suggestions(events: list[Event]) -> list[SuggestionEvent]:
     return [e for e in events if isinstance(e, SuggestionEvent)]
 
 
-def test_at_most_one_new_prompt_per_fifteen_seconds_except_escalate():
+def test_at_most_one_new_prompt_per_fifteen_seconds_except_escalate_and_boundary():
     lines = [
         (2, "customer", "this is absolutely ridiculous and nobody ever calls me back"),
         (5, "customer", "I am fed up, it is unacceptable, I want to close my account"),
@@ -34,9 +34,12 @@ def test_at_most_one_new_prompt_per_fifteen_seconds_except_escalate():
         (17, "customer", "I will find where you live"),
     ]
     events = call(lines, 60)
-    ordinary = [s for s in suggestions(events) if s.category != "escalate"]
+    ordinary = [s for s in suggestions(events) if s.category not in ("escalate", "boundary")]
     gaps = [b.t - a.t for a, b in itertools.pairwise(ordinary)]
     assert all(gap >= 15 for gap in gaps), gaps
+    # "hopeless" is on no list, but it is aimed at the agent: a boundary step, soon.
+    boundary = [s for s in suggestions(events) if s.category == "boundary"]
+    assert boundary and 14 <= boundary[0].t <= 20
     escalate = [e for e in events if isinstance(e, EscalateEvent)]
     assert escalate and escalate[0].t - 17 <= 1.0 and escalate[0].kind == "threat"
 

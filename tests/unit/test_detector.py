@@ -212,5 +212,7 @@ def test_a_comma_between_the_words_of_a_threat_still_matches():
     """Whisper punctuates: "I swear I could kill, you right now"."""
     out = run(TensionDetector(load_phrasebook()), [said(2.0, "i swear i could kill, you now")])
     assert "unsafe" in levels(out)
-    out = run(TensionDetector(load_phrasebook()), [said(2.0, "i could kill. you people")])
-    assert "unsafe" not in levels(out)  # a sentence end is not a comma
+    listed = TensionDetector(load_phrasebook()).words
+    assert [m.cue.id for m in listed.match("i could kill, you people", "customer")]
+    # A sentence end is not a comma: the listed phrase "kill you" is not there.
+    assert not listed.match("i could kill. you people", "customer")

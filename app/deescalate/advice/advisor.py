@@ -39,8 +39,10 @@ SAME_OUTBURST = 2.0
 """Abuse that begins within this many seconds of a boundary step being shown came before the
 agent could say it: the same outburst, not a reason for the next step."""
 HEATED_ESCALATE_AFTER = 40.0
-ABUSE = {"insult", "profanity"}
-SUPERVISOR_DEMAND = "supervisor_demand"
+ABUSE = {"insult", "profanity", "abusive_words"}
+"""Listed abuse, and abuse the text model is sure of in words no list holds."""
+SENIOR_REQUESTS = {"supervisor_demand", "senior_request"}
+"""A listed request for a supervisor, and one the text model read in other words."""
 SOFT_CATEGORIES = ("listening", "calming", "positive_language", "next_steps")
 LISTENING_MOMENTS = {"repetition", "repeated_complaint", "long_venting"}
 """Cues that are the moment for listening and apology, whatever the level."""
@@ -106,7 +108,7 @@ class Advisor:
             return self._escalate(a.t, reason, [hit.cue, "unsafe"], "threat", outranks=True)
         if self.escalated:
             return []
-        if hit.cue == SUPERVISOR_DEMAND and not hit.spotted:
+        if hit.cue in SENIOR_REQUESTS and not hit.spotted:
             self._acted.add(key)
             self._supervisor_demands += 1
             if self._supervisor_demands >= 2:
@@ -221,7 +223,7 @@ class Advisor:
 def _priority(hit: Hit) -> int:
     if hit.unsafe:
         return 0
-    if hit.cue == SUPERVISOR_DEMAND:
+    if hit.cue in SENIOR_REQUESTS:
         return 1
     if hit.cue in ABUSE:
         return 2

@@ -16,8 +16,8 @@ import yaml
 from deescalate.advice.advisor import (
     ABUSE,
     LISTENING_MOMENTS,
+    SENIOR_REQUESTS,
     SOFT_CATEGORIES,
-    SUPERVISOR_DEMAND,
 )
 from deescalate.advice.phrasebook import (
     CATEGORIES,
@@ -313,15 +313,15 @@ def _shadowing(book: Phrasebook, sources: SourceMap) -> list[Finding]:
 
 def _reachable(book: Phrasebook) -> dict[str, set[str]]:
     """For each category, the `when:` names the advisor can ask it for (see advisor.py)."""
-    customer = {c.id for c in _cues(book, "customer")}
+    customer = {c.id for c in _cues(book, "customer")} | set(DETECTOR_CUES)
     agent = {c.id for c in _cues(book, "agent")} | set(AGENT_DETECTOR_CUES)
     unsafe = {c.id for c in _cues(book, "customer") if c.unsafe}
-    soft = (customer | set(DETECTOR_CUES) | {"tense", "heated", "unsafe"}) - ABUSE
+    soft = (customer | {"tense", "heated", "unsafe"}) - ABUSE
     return {
         **dict.fromkeys(SOFT_CATEGORIES, soft),
-        "escalate": unsafe | {"unsafe", "heated"} | ({SUPERVISOR_DEMAND} & customer),
+        "escalate": unsafe | {"unsafe", "heated", "threat_words"} | (SENIOR_REQUESTS & customer),
         "coaching": agent,
-        "handover": {SUPERVISOR_DEMAND} & customer,
+        "handover": SENIOR_REQUESTS & customer,
     }
 
 
@@ -329,7 +329,8 @@ def _never_fire(book: Phrasebook, sources: SourceMap) -> list[Finding]:
     findings = []
     reachable = _reachable(book)
     known = _known_names(book)
-    has_abuse = bool(ABUSE & {c.id for c in _cues(book, "customer")})
+    heard = {c.id for c in _cues(book, "customer")} | set(DETECTOR_CUES)
+    has_abuse = bool(ABUSE & heard)  # the text model hears abuse even with no listed cue
     steps: dict[int, str] = {}
     for response in book.active_responses():
         category = response.category
@@ -356,7 +357,7 @@ def _never_fire(book: Phrasebook, sources: SourceMap) -> list[Finding]:
     return findings
 
 
-CALM_MOMENTS = {"listening": LISTENING_MOMENTS, "next_steps": {SUPERVISOR_DEMAND}}
+CALM_MOMENTS = {"listening": LISTENING_MOMENTS, "next_steps": SENIOR_REQUESTS}
 """The only soft suggestions made while a call is calm: listening at a listening moment,
 and the answer to a first supervisor request (see advisor.py)."""
 

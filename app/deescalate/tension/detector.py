@@ -28,17 +28,19 @@ from deescalate.core.events import (
     plain_word,
 )
 from deescalate.tension.cues import Cue, CueSource
-from deescalate.tension.words import CueMatch, WordCues
+from deescalate.tension.words import COMPLAINT_POINTS, CueMatch, WordCues
 
 TICK = 0.5
+SHOWN_POINTS = 0.5
+"""Reasons worth fewer points still count in the score but are not named."""
 HALF_LIFE = 20.0
 FORGET_AFTER = 10 * HALF_LIFE
 """Seconds after which a hit has faded to nothing (a thousandth) and is dropped."""
 REMEMBERED_LINES = 50
 """Earlier customer utterances compared for repetition."""
 HIT_MARGIN = 0.3
-"""A cue heard again in overlapping words (the final, then the spotter) is one hit;
-seconds of slack on the overlap."""
+"""A cue heard again in overlapping words (the spotter or settled words of a partial, then
+the final) is one hit; seconds of slack on the overlap. Two finals are always two hits."""
 UNSAFE_HOLD = 45.0
 CONFIDENT = {"whisper": (0.2, 0.5)}
 """The least confidence (0-1) any word of a threat may have, and the least mean over its
@@ -67,6 +69,14 @@ WORDS_RECENT = 10.0
 """Overtalk and venting need customer words within this many seconds: voice with no words
 on the customer's channel is echo or noise."""
 FAST_SPEECH_POINTS = 6.0
+THREAT_WORDS, ABUSIVE_WORDS, SENIOR_REQUEST = "threat_words", "abusive_words", "senior_request"
+"""The text model's own cues: a threat, abuse or a request for someone senior it is sure
+of, in words no phrase lists."""
+LISTED_AS = {ABUSIVE_WORDS: {"insult", "profanity"}, SENIOR_REQUEST: {"supervisor_demand"}}
+"""Phrasebook cues that already answer for the same words: heard, the model's cue is not."""
+THREAT_POINTS = 100.0
+SENIOR_POINTS = 15.0
+"""As the phrasebook's own threat and supervisor-request cues."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,9 @@ class Hit:
     end: float = 0.0
     spotted: bool = False
     """Only the keyword spotter heard it: possibly heard, never quoted."""
+    provisional: bool = False
+    """Heard before the final result (the spotter, settled words of a partial): the final
+    hears it again in the same words, and the two are one hit."""
 
 
 # Population prior: (centre, spread) of each feature in ordinary speech, and two logistic
@@ -283,10 +296,7 @@ class TensionDetector:
         # ("oh great ... thank you").
         if not event.final:
             if event.stable:
-                settled = settled_part(event)
-                for match in self.words.match(settled.text, event.speaker):
-                    if match.cue.unsafe:
-                        self._hit(settled, match)
+                self._settled_threats(settled_part(event))
             return
         matches = self.words.match(event.text, event.speaker)
         for match in matches:
@@ -294,31 +304,85 @@ class TensionDetector:
         if event.spotted:
             return
         if event.speaker == "customer":
-            negative = self._text_model(event)
-            complaint = negative or any(m.cue.weight > 0 for m in matches)
+            points = self._meaning(event, matches)
+            complaint = points >= COMPLAINT_POINTS or any(m.cue.weight > 0 for m in matches)
             self._repetition(event, complaint)
             self._speaking_rate(event)
         elif event.text.strip().lower() == "no":
             self._add(Hit(event.t, "agent_flat_no", 0.0, "no", "agent"))
 
-    def _text_model(self, event: TranscriptEvent) -> bool:
-        """Adds the text model's evidence; whether it found the words negative."""
-        points = self.words.negativity(event.text)
-        if points:
-            shown = self.words.strongest_words(self.words.text_score(event.text))
-            self._add(Hit(event.t, "negative_words", points, shown, event.speaker))
-        return points > 0
+    def _settled_threats(self, settled: TranscriptEvent) -> None:
+        """Threats in the words a streaming recogniser has settled on act at once."""
+        matches = self.words.match(settled.text, settled.speaker)
+        for match in matches:
+            if match.cue.unsafe:
+                self._hit(settled, match, provisional=True)
+        if settled.speaker == "customer" and not any(m.cue.unsafe for m in matches):
+            score = self.words.text_score(settled.text)
+            if score.heads["threat"] >= self.words.model.sure["threat"]:
+                self._threat_by_meaning(settled, score, provisional=True)
 
-    def _hit(self, event: TranscriptEvent, match: CueMatch) -> None:
+    def _meaning(self, event: TranscriptEvent, matches: list[CueMatch]) -> float:
+        """Adds what the text model reads in a customer's final; returns its points."""
+        score = self.words.text_score(event.text)
+        sure = self.words.model.sure
+        listed = {m.cue.id for m in matches}
+        if score.heads["threat"] >= sure["threat"] and not any(m.cue.unsafe for m in matches):
+            self._threat_by_meaning(event, score)
+        if score.heads["senior"] >= sure["senior"] and not listed & LISTED_AS[SENIOR_REQUEST]:
+            words = self._quote(event, score, "senior")
+            self._meaning_hit(Hit(event.t, SENIOR_REQUEST, SENIOR_POINTS, words, "customer"), event)
+        points = self.words.model.points(score)
+        abusive = score.heads["abuse"] >= sure["abuse"] and not listed & LISTED_AS[ABUSIVE_WORDS]
+        cue, head = (ABUSIVE_WORDS, "abuse") if abusive else ("negative_words", "anger")
+        if points >= 0.05 or abusive:
+            shown = self._quote(event, score, head) if abusive else self.words.strongest_words(score)
+            self._meaning_hit(Hit(event.t, cue, round(points, 2), shown, "customer"), event)
+        return points
+
+    def _threat_by_meaning(self, event: TranscriptEvent, score, provisional: bool = False) -> None:
+        words = self._quote(event, score, "threat")
+        unsafe = _confident_throughout(event, words)
+        points = THREAT_POINTS if unsafe else 15.0  # an unconfirmed threat: attention, not alarm
+        hit = Hit(event.t, THREAT_WORDS, points, words, "customer", unsafe)
+        self._meaning_hit(hit, event, provisional)
+
+    def _quote(self, event: TranscriptEvent, score, head: str) -> str:
+        """The stretch of the utterance that carried a head: from the first to the last of
+        its strongest words, at most eight words."""
+        said = event.text.split()
+        plain = [plain_word(w) for w in said]
+        strongest = {plain_word(w) for name in score.strongest[head] for w in name.split()}
+        at = [i for i, w in enumerate(plain) if w in strongest] or [0]
+        first, last = min(at), min(max(at), min(at) + 7)
+        return " ".join(said[first : last + 1]).strip(",.;:!?")
+
+    def _meaning_hit(self, hit: Hit, event: TranscriptEvent, provisional: bool = False) -> None:
+        hit = replace(hit, start=event.start, end=event.end, provisional=provisional)
+        if not self._heard_before(hit.cue, hit.speaker, event, provisional):
+            self._add(hit)
+
+    def _heard_before(
+        self, cue: str, speaker: str, event: TranscriptEvent, provisional: bool
+    ) -> Hit | None:
+        """An earlier hit of this cue in overlapping words, unless both are finals."""
+        for old in self.hits:
+            if old.cue != cue or old.speaker != speaker or not (old.provisional or provisional):
+                continue
+            if old.start - HIT_MARGIN <= event.end and event.start <= old.end + HIT_MARGIN:
+                return old
+        return None
+
+    def _hit(self, event: TranscriptEvent, match: CueMatch, provisional: bool = False) -> None:
         cue = match.cue
-        for i, old in enumerate(self.hits):
-            same = old.cue == cue.id and old.speaker == event.speaker
-            if same and old.start - HIT_MARGIN <= event.end and event.start <= old.end + HIT_MARGIN:
-                if old.spotted and not event.spotted:  # open recognition confirms the guess
-                    confirmed = replace(old, points=cue.weight, words=match.words, spotted=False)
-                    self.hits[i] = confirmed
-                    self._pending.append(replace(confirmed, t=max(old.t, event.t), points=0.0))
-                return
+        provisional = provisional or event.spotted
+        old = self._heard_before(cue.id, event.speaker, event, provisional)
+        if old is not None:
+            if old.spotted and not event.spotted:  # open recognition confirms the guess
+                confirmed = replace(old, points=cue.weight, words=match.words, spotted=False)
+                self.hits[self.hits.index(old)] = confirmed
+                self._pending.append(replace(confirmed, t=max(old.t, event.t), points=0.0))
+            return
         points = cue.weight * (SPOTTED_SHARE if event.spotted else 1.0)
         unsafe = _is_unsafe(cue, event, match)
         if cue.unsafe and not unsafe:
@@ -333,6 +397,7 @@ class TensionDetector:
             event.start,
             event.end,
             spotted=event.spotted,
+            provisional=provisional,
         )
         self._add(hit)
 
@@ -426,7 +491,7 @@ class TensionDetector:
             if hit.speaker != "customer" or hit.points <= 0 or hit.t > t:
                 continue
             points = hit.points * 0.5 ** ((t - hit.t) / HALF_LIFE)
-            if points < 0.5:
+            if points < 0.05:  # below what the score shows (tenths)
                 continue
             entry = contributions.setdefault(hit.cue, [0.0, "", ""])
             entry[0] += points
@@ -443,6 +508,7 @@ class TensionDetector:
             for cue, (points, words, possibly) in sorted(
                 contributions.items(), key=lambda kv: -kv[1][0]
             )
+            if points >= SHOWN_POINTS
         )
         new_hits, self._pending = (
             [h for h in self._pending if h.t <= t],
@@ -471,6 +537,12 @@ def _is_unsafe(cue: Cue, event: TranscriptEvent, match: CueMatch) -> bool:
     if not (cue.unsafe and event.speaker == "customer" and event.final and not event.spotted):
         return False
     return _confident(event.words, match.words, event.recogniser)
+
+
+def _confident_throughout(event: TranscriptEvent, quoted: str) -> bool:
+    """A threat the model read: the words it quotes confidently recognised, as for a
+    listed threat."""
+    return _confident(event.words, quoted, event.recogniser)
 
 
 def settled_part(event: TranscriptEvent) -> TranscriptEvent:

@@ -1,15 +1,17 @@
-"""The words' tension model: how likely a customer's utterance is angry or annoyed.
+"""The words' model: what a customer's utterance means for the agent, a head per thing to
+act on (anger, abuse aimed at the agent, a threat, a request for someone senior, calm).
 
-A logistic regression over words, word pairs and pieces of words (2-5 letters, so "cancelled"
-and "canceled", "ridiculous" and "ridiculously" share evidence), trained on GoEmotions (Reddit
-comments with emotion labels, Apache-2.0) by `app/tension/train_text.py` (`make
-train-text`). Text is read the way a recogniser writes it (lower case, no punctuation), so a
+Logistic regressions over one vocabulary of words, word pairs and pieces of words (2-5
+letters, so "cancelled" and "canceled", "ridiculous" and "ridiculously" share evidence),
+trained by `deescalate/tension/train_text.py` (`make train-text`; the data and their
+licences are listed in the README). Text is read the way a recogniser writes it (lower case, no punctuation), so a
 typed transcript and a live recognition score alike. Only the weights ship
 (`text_model.npz`); scoring needs numpy and a dictionary lookup per word.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -48,12 +50,28 @@ def features(text: str) -> list[str]:
     return words + pairs + pieces
 
 
+HEADS = ("anger", "abuse", "threat", "senior", "calm")
+"""What the words can say, one head each: angry or annoyed, abuse aimed at the agent, a
+threat of harm, a request for someone senior, ordinary calm talk."""
+MAX_POINTS = 50.0
+"""The most points the words' meaning can add on their own."""
+RANKING_POINTS = 5.0
+"""Of those, the share given by a gentle curve over the whole range: where the steep part
+is all but zero, a more likely angry utterance still scores a little higher."""
+
+
 @dataclass(frozen=True)
 class TextScore:
-    probability: float
-    """Chance the words are angry or annoyed, 0-1."""
-    strongest: tuple[str, ...]
-    """The words that pushed the score up most (for the "why" line)."""
+    heads: dict[str, float]
+    """Each head's probability, 0-1."""
+    logits: dict[str, float]
+    strongest: dict[str, tuple[str, ...]]
+    """Per head, the words that pushed it up most (for the "why" line)."""
+
+    @property
+    def probability(self) -> float:
+        """Chance the words are angry or annoyed."""
+        return self.heads["anger"]
 
 
 class TextModel:
@@ -61,38 +79,76 @@ class TextModel:
         try:
             with np.load(path) as data:
                 vocabulary = bytes(data["vocabulary"]).decode("utf-8").split("\n")
+                heads = tuple(bytes(data["heads"]).decode("utf-8").split("\n"))
                 weights, idf = data["weights"], data["idf"]
-                self.bias = float(data["bias"])
+                self._biases = data["biases"].astype(np.float64)
+                self._calibration = data["fusion"][:4].astype(np.float64)
+                self._slope, self._offset = map(float, data["fusion"][4:6])
+                sure = data["sure"].astype(np.float64)
         except (OSError, KeyError, ValueError) as exc:
             raise TextModelError(
                 f"{path}: the text model cannot be read ({exc}). Reinstall the package or "
                 "rebuild it with `make train-text`."
             ) from exc
-        if not len(vocabulary) == len(weights) == len(idf):
+        if heads != HEADS or not len(vocabulary) == weights.shape[1] == len(idf):
             raise TextModelError(f"{path}: the text model is damaged; run `make train-text`.")
         self._vocabulary = vocabulary
         self._index = {feature: i for i, feature in enumerate(vocabulary)}
         self._weights = weights.astype(np.float64)
         self._idf = idf.astype(np.float64)
+        self.sure = dict(zip(("threat", "abuse", "senior"), map(float, sure), strict=True))
+        """Per head, the probability above which the model is sure (fitted on data)."""
 
     def score(self, text: str) -> TextScore:
         found = sorted({self._index[f] for f in features(text) if f in self._index})
         if not found:
-            return TextScore(_sigmoid(self.bias), ())
-        idf = self._idf[found]
-        contributions = self._weights[found] * idf / math.sqrt(float(idf @ idf))
-        logit = self.bias + float(contributions.sum())
-        return TextScore(_sigmoid(logit), self._strongest(found, contributions))
+            logits = self._biases
+            contributions = np.zeros((len(HEADS), 0))
+        else:
+            idf = self._idf[found]
+            contributions = self._weights[:, found] * (idf / math.sqrt(float(idf @ idf)))
+            logits = self._biases + contributions.sum(axis=1)
+        return TextScore(
+            {h: _sigmoid(float(x)) for h, x in zip(HEADS, logits, strict=True)},
+            {h: float(x) for h, x in zip(HEADS, logits, strict=True)},
+            {h: self._strongest(found, contributions[i]) for i, h in enumerate(HEADS)},
+        )
+
+    def points(self, score: TextScore) -> float:
+        """The words' tension points, fused from the anger and abuse heads as fitted on
+        data: a smooth curve up to MAX_POINTS, never quite zero, so a stronger utterance
+        always ranks higher, and calm talk adds next to nothing."""
+        return fused_points(fused_logit(score.logits, self._calibration), self._slope, self._offset)
 
     def _strongest(self, found: list[int], contributions: np.ndarray) -> tuple[str, ...]:
-        """The two whole words (or word pairs) that added most; pieces of words are not shown."""
+        """The three whole words (or word pairs) that added most; pieces of words are not
+        shown."""
         named = [
             (c, self._vocabulary[i])
             for i, c in zip(found, contributions, strict=True)
             if c > 0.05 and not self._vocabulary[i].startswith("#")
         ]
-        return tuple(name for _, name in sorted(named, reverse=True)[:2])
+        return tuple(name for _, name in sorted(named, reverse=True)[:3])
+
+
+@functools.cache
+def shipped_model() -> TextModel:
+    """The model that ships, loaded once per process (every call's detector shares it)."""
+    return TextModel(MODEL_PATH)
+
+
+def fused_points(fused: float, slope: float, offset: float) -> float:
+    steep = (MAX_POINTS - RANKING_POINTS) * _sigmoid(slope * (fused + offset))
+    return steep + RANKING_POINTS * _sigmoid(fused)
+
+
+def fused_logit(logits: dict[str, float], calibration) -> float:
+    """The stronger of anger and abuse, each head's logit calibrated on its own data
+    (slope and offset per head, fitted by training)."""
+    anger = calibration[0] * logits["anger"] + calibration[1]
+    abuse = calibration[2] * logits["abuse"] + calibration[3]
+    return max(anger, abuse)
 
 
 def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from deescalate.tension.cues import Cue, CueSource
-from deescalate.tension.text_model import TextModel, TextScore
+from deescalate.tension.text_model import TextModel, TextScore, shipped_model
 
 NEGATORS = {
     "not", "never", "no", "don't", "dont", "didn't", "isn't", "wasn't", "ain't", "won't",
@@ -40,14 +40,12 @@ SINCERE_THANKS = re.compile(
 IRONY_CUES = {"sarcasm"}
 """Cues that read as irony only when the same words don't also sincerely thank or confirm."""
 
-MODEL_FLOOR = 0.65
-"""Text model probability below which the words add no points (calm service talk sits
-below it; set from the calm-dialogue benchmark)."""
-MODEL_POINTS = 25.0
-"""Points for a text the model is certain of; scaled linearly from the floor."""
-MODEL_FULL_WORDS = 8
-"""Utterances shorter than this many words get a share of the points: three words say
-little about how the caller feels, and the model is most sure of exactly those."""
+AIMED_CUES = {"insult"}
+"""Cues that count only when aimed at someone else: "I'm such an idiot" is no insult."""
+FIRST_PERSON = {"i", "i'm", "im", "i've", "i'd", "me", "myself", "my"}
+SECOND_PERSON = {"you", "you're", "youre", "your", "yours", "yourself", "ya", "u"}
+COMPLAINT_POINTS = 5.0
+"""Model points from which the words count as a complaint (for repetition)."""
 NOT_SHOWN = {"i", "me", "my", "you", "your", "the", "a", "an", "is", "it", "this", "that", "to"}
 
 
@@ -63,7 +61,7 @@ class CueMatch:
 class WordCues:
     def __init__(self, cues: CueSource, model: TextModel | None = None) -> None:
         self._cues = [(cue, cue.pattern()) for cue in cues.active_cues()]
-        self._model = model or TextModel()
+        self._model = model or shipped_model()
 
     def match(self, text: str, speaker: str) -> list[CueMatch]:
         text = SET_EXPRESSIONS.sub(lambda m: "_" * len(m.group(0)), text.lower())
@@ -73,6 +71,8 @@ class WordCues:
             if cue.speaker != speaker or (thanked and cue.id in IRONY_CUES):
                 continue
             for found in pattern.finditer(text):
+                if cue.id in AIMED_CUES and self_directed(text, found.start()):
+                    continue
                 if cue.unsafe or not negated(text, found.start()):
                     matches.append(CueMatch(cue, found.group(0), found.start(), found.end()))
                     break
@@ -91,19 +91,27 @@ class WordCues:
             lowered = lowered[:start] + " " + lowered[end:]
         return self._model.score(lowered)
 
+    @property
+    def model(self) -> TextModel:
+        return self._model
+
     def negativity(self, text: str) -> float:
-        """Points the text model gives these words (0 for ordinary talk)."""
-        share = min(1.0, len(text.split()) / MODEL_FULL_WORDS)
-        return round(share * points_for(self.text_score(text).probability), 1)
+        """Tension points the text model gives these words (near 0 for ordinary talk)."""
+        return self._model.points(self.text_score(text))
 
-    def strongest_words(self, score: TextScore) -> str:
-        return ", ".join(w for w in score.strongest if w not in NOT_SHOWN)
+    def strongest_words(self, score: TextScore, head: str = "anger") -> str:
+        return ", ".join(w for w in score.strongest[head] if w not in NOT_SHOWN)
 
 
-def points_for(probability: float) -> float:
-    if probability <= MODEL_FLOOR:
-        return 0.0
-    return round(MODEL_POINTS * (probability - MODEL_FLOOR) / (1 - MODEL_FLOOR), 1)
+def self_directed(text: str, start: int) -> bool:
+    """Whether the words at `start` are said of the speaker: "i'm such an idiot", "stupid
+    me", "i feel so stupid" (and no "you" in the same clause)."""
+    clause = CLAUSE_BREAK.split(text[:start])[-1]
+    before = re.findall(r"[\w']+", clause)[-5:]
+    after = re.findall(r"[\w']+", text[start:])[1:3]
+    if SECOND_PERSON & set(before):
+        return False
+    return bool(FIRST_PERSON & set(before)) or (after[:1] == ["me"])
 
 
 def negated(text: str, start: int) -> bool:
