@@ -143,19 +143,20 @@ def our_checks() -> dict:
     abuse = [one_line(t) for t in sets["abuse"]]
     calm = [one_line(t) for t in sets["calm"]]
     return {
-        "check_threats_escalating": f"{sum('threat' in x['kinds'] for x in threats)}/{len(threats)}",
-        "check_senior_twice_handing_over": (
-            f"{sum('supervisor' in x['kinds'] for x in senior)}/{len(senior)}"
-        ),
-        "check_abuse_tense_or_boundary": (
-            f"{sum(x['tense'] or x['boundary'] for x in abuse)}/{len(abuse)}"
-        ),
-        "check_hard_calm_with_any_alarm": f"{sum(x['tense'] or x['alarm'] for x in calm)}/{len(calm)}",
+        "check_threats_escalating": share(threats, lambda x: "threat" in x["kinds"]),
+        "check_senior_twice_handing_over": share(senior, lambda x: "supervisor" in x["kinds"]),
+        "check_abuse_tense_or_boundary": share(abuse, lambda x: x["tense"] or x["boundary"]),
+        "check_hard_calm_with_any_alarm": share(calm, lambda x: x["tense"] or x["alarm"]),
     }
 
 
+def share(outcomes: list[dict], wanted) -> str:
+    return f"{sum(bool(wanted(x)) for x in outcomes)}/{len(outcomes)}"
+
+
 def calm_utterances(data: Path, limit: int) -> dict:
-    clinc = [t for t, _ in json.loads((data / "clinc150-dev" / "train_val.json").read_text())["val"]]
+    clinc_file = data / "clinc150-dev" / "train_val.json"
+    clinc = [t for t, _ in json.loads(clinc_file.read_text())["val"]]
     turns: dict[str, list] = defaultdict(list)
     for line in (data / "multiwoz-val" / "utterances.jsonl").read_text().splitlines():
         item = json.loads(line)
@@ -207,10 +208,8 @@ def main() -> None:
     results |= calm_utterances(args.data, args.limit)
     results |= convabuse(args.data / "convabuse-dev" / "ConvAbuseEMNLPvalid.csv", args.limit)
     results |= goemotions(args.data / "goemotions-dev", args.limit)
-    sample = random.Random(0).sample(
-        [line.split("\t")[0] for line in (args.data / "goemotions-dev" / "dev.tsv").read_text().splitlines()],
-        8,
-    )
+    dev = (args.data / "goemotions-dev" / "dev.tsv").read_text().splitlines()
+    sample = random.Random(0).sample([line.split("\t")[0] for line in dev], 8)
     results |= through_the_command(sample)
     print(f"({COMMAND})")
     for key, value in results.items():

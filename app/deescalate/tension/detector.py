@@ -28,6 +28,7 @@ from deescalate.core.events import (
     plain_word,
 )
 from deescalate.tension.cues import Cue, CueSource
+from deescalate.tension.text_model import TextScore
 from deescalate.tension.words import COMPLAINT_POINTS, CueMatch, WordCues
 
 TICK = 0.5
@@ -74,6 +75,11 @@ THREAT_WORDS, ABUSIVE_WORDS, SENIOR_REQUEST = "threat_words", "abusive_words", "
 of, in words no phrase lists."""
 LISTED_AS = {ABUSIVE_WORDS: {"insult", "profanity"}, SENIOR_REQUEST: {"supervisor_demand"}}
 """Phrasebook cues that already answer for the same words: heard, the model's cue is not."""
+FUNCTION_WORDS = {
+    "i", "i'll", "ill", "i'm", "im", "will", "you", "your", "you're", "be", "to", "the", "a",
+    "and", "is", "it", "that", "this", "we", "me", "my", "of", "for", "on", "in", "at", "do",
+    "going", "gonna", "get", "so", "just", "if", "or", "are", "was", "have", "what",
+}  # fmt: skip
 THREAT_POINTS = 100.0
 SENIOR_POINTS = 15.0
 """As the phrasebook's own threat and supervisor-request cues."""
@@ -319,15 +325,23 @@ class TensionDetector:
                 self._hit(settled, match, provisional=True)
         if settled.speaker == "customer" and not any(m.cue.unsafe for m in matches):
             score = self.words.text_score(settled.text)
-            if score.heads["threat"] >= self.words.model.sure["threat"]:
+            if self._sure_threat(score):
                 self._threat_by_meaning(settled, score, provisional=True)
+
+    def _sure_threat(self, score: TextScore) -> bool:
+        """The model is sure, and words with a meaning of their own carried it: "i will
+        ... you" alone is how many threats begin, and many promises too."""
+        if score.heads["threat"] < self.words.model.sure["threat"]:
+            return False
+        carried = {w for name in score.strongest["threat"] for w in name.split()}
+        return bool(carried - FUNCTION_WORDS)
 
     def _meaning(self, event: TranscriptEvent, matches: list[CueMatch]) -> float:
         """Adds what the text model reads in a customer's final; returns its points."""
         score = self.words.text_score(event.text)
         sure = self.words.model.sure
         listed = {m.cue.id for m in matches}
-        if score.heads["threat"] >= sure["threat"] and not any(m.cue.unsafe for m in matches):
+        if self._sure_threat(score) and not any(m.cue.unsafe for m in matches):
             self._threat_by_meaning(event, score)
         if score.heads["senior"] >= sure["senior"] and not listed & LISTED_AS[SENIOR_REQUEST]:
             words = self._quote(event, score, "senior")
@@ -336,7 +350,8 @@ class TensionDetector:
         abusive = score.heads["abuse"] >= sure["abuse"] and not listed & LISTED_AS[ABUSIVE_WORDS]
         cue, head = (ABUSIVE_WORDS, "abuse") if abusive else ("negative_words", "anger")
         if points >= 0.05 or abusive:
-            shown = self._quote(event, score, head) if abusive else self.words.strongest_words(score)
+            words = self.words
+            shown = self._quote(event, score, head) if abusive else words.strongest_words(score)
             self._meaning_hit(Hit(event.t, cue, round(points, 2), shown, "customer"), event)
         return points
 

@@ -4,8 +4,9 @@ act on (anger, abuse aimed at the agent, a threat, a request for someone senior,
 Logistic regressions over one vocabulary of words, word pairs and pieces of words (2-5
 letters, so "cancelled" and "canceled", "ridiculous" and "ridiculously" share evidence),
 trained by `deescalate/tension/train_text.py` (`make train-text`; the data and their
-licences are listed in the README). Text is read the way a recogniser writes it (lower case, no punctuation), so a
-typed transcript and a live recognition score alike. Only the weights ship
+licences are listed in the README). Text is read the way a recogniser writes it (lower
+case, no punctuation), so a typed transcript and a live recognition score alike. Only the
+weights ship
 (`text_model.npz`); scoring needs numpy and a dictionary lookup per word.
 """
 

@@ -11,7 +11,8 @@ saw. Only the weights ship (`text_model.npz`); the data stay where they are.
 Heads (one logistic regression each over the same word, word-pair and word-piece features):
 - anger: GoEmotions anger/annoyance against neutral;
 - abuse: ConvAbuse abusive turns and our own insults against clean turns, rude requests
-  not aimed at anyone (Bitext's offensive-wording flag) and talk about oneself or others;
+  not aimed at anyone (Bitext's offensive-wording flag), anger at things rather than at
+  "you" (GoEmotions) and talk about oneself or others;
 - threat: our own threats against everything else;
 - senior: our own requests for someone senior and Bitext's requests for a person against
   everything else (asking for billing or a department is not a request for someone senior);
@@ -43,7 +44,9 @@ from deescalate.tension.text_model import (
     features,
     fused_logit,
     fused_points,
+    tokens,
 )
+from deescalate.tension.words import SECOND_PERSON
 
 ROOT = Path(__file__).resolve().parents[3]
 OUR_SETS = ROOT / "models" / "text"
@@ -52,12 +55,14 @@ MAX_FEATURES = 80000
 REGULARISATION = {"anger": 1.0, "abuse": 2.0, "threat": 16.0, "senior": 4.0, "calm": 1.0}
 CALM_TENSE_RATE = 0.003
 """Share of ordinary service talk (fitting part) allowed to reach tense on its own."""
-SURE_RATE = {"threat": 0.002, "abuse": 0.003, "senior": 0.002}
+SURE_RATE = {"threat": 0.001, "abuse": 0.002, "senior": 0.002}
 """Share of lines without the thing (fitting part) allowed over a head's "sure" bar."""
 SURE_POOLS = {
     "threat": ("clinc", "bitext", "ours-calm", "ours-senior", "ours-abuse"),
     "abuse": ("clinc", "bitext", "convabuse", "ours-calm", "ours-senior"),
-    "senior": ("clinc", "bitext", "convabuse", "goemotions", "ours-calm", "ours-threat", "ours-abuse"),
+    "senior": (
+        "clinc", "bitext", "convabuse", "goemotions", "ours-calm", "ours-threat", "ours-abuse",
+    ),
 }
 """Where each bar is fitted: call-like talk without the thing. ConvAbuse's abusive turns
 hold threats ("kill you") labelled only as abuse, and Reddit jokes ("I'll find you") read
@@ -87,7 +92,9 @@ def goemotions(folder: Path) -> Iterable[Line]:
         text, labels, _ = row.split("\t")
         ids = {int(x) for x in labels.split(",")}
         if ids & {2, 3}:
-            yield Line(text, "goemotions", {"anger"}, {"abuse"})
+            # Anger at something, not at "you": exactly what abuse of the agent is not.
+            aimed = bool(SECOND_PERSON & set(tokens(text)))
+            yield Line(text, "goemotions", {"anger"}, {"abuse"} if aimed else set())
         elif ids == {27}:
             yield Line(text, "goemotions", {"calm"})
         else:  # other feelings: not anger, not calm service talk
@@ -158,6 +165,9 @@ def read_all(data: Path) -> list[Line]:
 # --- training ---------------------------------------------------------------------------
 
 
+WHOLE_WORD_HEADS = ("threat",)
+"""Heads that read whole words and word pairs only: pieces of words made "bill you" a
+threat because "kill you" is one."""
 ABUSE_SOURCES = ("convabuse", "ours-abuse", "ours-calm", "ours-threat", "clinc", "bitext")
 ANGER_SOURCES = ("goemotions",)
 """The anger head learns from GoEmotions alone: service talk as extra negatives cost it
@@ -182,14 +192,18 @@ def train_heads(lines: list[Line]):
         analyzer=features, min_df=2, max_features=MAX_FEATURES, use_idf=True, binary=True
     )
     x = vectorizer.fit_transform([line.text for line in lines])
+    whole_words = np.array([not f.startswith("#") for f in vectorizer.get_feature_names_out()])
     weights, biases = [], []
     for head in HEADS:
         rows, y = head_rows(lines, head)
+        columns = whole_words if head in WHOLE_WORD_HEADS else np.ones_like(whole_words)
         model = LogisticRegression(
             C=REGULARISATION[head], max_iter=3000, class_weight="balanced"
         )
-        model.fit(x[rows], y)
-        weights.append(model.coef_[0])
+        model.fit(x[rows][:, columns], y)
+        weight = np.zeros(x.shape[1])
+        weight[columns] = model.coef_[0]
+        weights.append(weight)
         biases.append(model.intercept_[0])
         print(f"  head {head}: {int(y.sum())} positives, {len(y) - int(y.sum())} negatives")
     return vectorizer, np.array(weights), np.array(biases)

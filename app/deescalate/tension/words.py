@@ -79,14 +79,20 @@ class WordCues:
         return matches
 
     def text_score(self, text: str) -> TextScore:
-        """The model's reading of the words, leaving out cue phrases that are negated: the
-        model alone would read "I'm not angry" as angry."""
+        """The model's reading of the words, leaving out cue phrases that are negated or
+        said of the speaker: the model alone would read "I'm not angry" as angry, and "I'm
+        such an idiot" as an insult."""
         lowered = text.lower()
         spans = []
         for cue, pattern in self._cues:
             if cue.unsafe:
                 continue
-            spans += [m.span() for m in pattern.finditer(lowered) if negated(lowered, m.start())]
+            spans += [
+                m.span()
+                for m in pattern.finditer(lowered)
+                if negated(lowered, m.start())
+                or (cue.id in AIMED_CUES and self_directed(lowered, m.start()))
+            ]
         for start, end in sorted(spans, reverse=True):
             lowered = lowered[:start] + " " + lowered[end:]
         return self._model.score(lowered)
