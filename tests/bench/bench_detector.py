@@ -5,11 +5,13 @@
 - Cost: the tension detector and advisor per second of two-speaker call, against real time;
   voice features per second of audio (they run on each speaker's recognition thread);
   replay throughput of a synthesised call with `--engine none` (audio path only).
-- RAVDESS (real actors 1-12): voice only. Each actor's baseline is learnt from their own
-  neutral and calm clips (leaving out the clip being scored); a clip's score is the mean of
-  the detector's voice anger probability (before: its raised-voice points) over its windows.
-  The voice weights were fitted on these same actors: tests/bench/fit_voice.py gives the
-  leave-one-actor-out numbers. ROC AUC of angry vs neutral/calm, and angry vs happy.
+- RAVDESS (real actors 1-12): voice only. Each clip is played to the detector as the end of
+  a call whose start was the same actor's other neutral and calm clips (the baseline learns
+  them); a clip's score is its mean raised-voice points (what the agent sees). ROC AUC of
+  angry vs neutral/calm and angry vs happy, overall and per actor: with the shipped voice
+  constants (fitted on these same actors), and leave-one-actor-out (prior and weights
+  refitted without the actor, the honest figure; needs the train extra). Also how many
+  calm clips get any voice points, and how many leave calm on the voice alone.
 - GoEmotions dev texts: words only. A text's score is the points its cues and the text
   model (or, before it, VADER sentiment) add; also the text model's probability alone. ROC
   AUC of anger/annoyance vs neutral, as written (punctuated) and as a recogniser writes it
@@ -30,6 +32,7 @@ import re
 import sys
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -37,12 +40,13 @@ import soundfile as sf
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).parent))
 
 from deescalate.advice.advisor import Advisor  # noqa: E402
 from deescalate.advice.phrasebook import load_phrasebook  # noqa: E402
 from deescalate.audio.voice import VoiceTracker  # noqa: E402
 from deescalate.core.events import EscalateEvent, SuggestionEvent, TranscriptEvent, VoiceEvent  # noqa: E402
-from deescalate.tension.detector import Baseline, TensionDetector  # noqa: E402
+from deescalate.tension.detector import TensionDetector  # noqa: E402
 from deescalate.tension.words import WordCues  # noqa: E402
 
 COMMAND = "python tests/bench/bench_detector.py"
@@ -113,36 +117,90 @@ def clip_features(path: Path) -> list[VoiceEvent]:
     return VoiceTracker("customer").process(audio)
 
 
-def ravdess(folder: Path) -> dict:
-    clips: dict[str, dict[str, list[list[VoiceEvent]]]] = defaultdict(lambda: defaultdict(list))
-    for path in sorted(folder.glob("*.wav")):
-        parts = path.stem.split("-")
-        emotion, actor = parts[2], parts[6]
-        clips[actor][emotion].append(clip_features(path))
-    scores: dict[str, list[float]] = defaultdict(list)
-    for by_emotion in clips.values():
-        calm_clips = by_emotion["01"] + by_emotion["02"]
-        for emotion, group in by_emotion.items():
-            for clip in group:
-                reference = [c for c in calm_clips if c is not clip]
-                baseline = Baseline()
-                for frames in reference:
-                    for frame in frames:
-                        if frame.voiced >= 0.3 and frame.pitch_hz > 0:
-                            baseline.learn(frame)
-                voiced = [f for f in clip if f.voiced >= 0.3 and f.pitch_hz > 0]
-                # The voice's own probability of anger where the detector has one (points
-                # are floored at zero, which would tie most calm clips).
-                score = getattr(baseline, "anger", baseline.arousal)
-                points = [score(f) for f in voiced] or [0.0]
-                scores[emotion].append(float(np.mean(points)))
-    calm = scores["01"] + scores["02"]
+def call_points(clip, clips, book) -> tuple[float, bool]:
+    """The clip as the end of a call: a fresh detector hears the actor's other neutral and
+    calm clips first (its baseline learns them, as in the calm start of a call), then the
+    clip. Its mean raised-voice points over the clip (what the agent sees), and whether the
+    voice alone took the call out of calm."""
+    from fit_voice import CALM
+
+    detector = TensionDetector(book)
+    calm = [c for c in clips if c.actor == clip.actor and c.emotion in CALM and c is not clip]
+    offset, points, tense = 0.0, [], False
+    for part in [*calm, clip]:
+        heard = []
+        for window in part.windows:
+            heard += detector.feed(replace(window, t=offset + window.t))
+        offset += part.windows[-1].t if part.windows else 0.0
+        if part is clip:
+            heard += detector.advance(offset + 0.01)
+            for assessment in heard:
+                voice = [r.points for r in assessment.reasons if r.cue == "raised_voice"]
+                points.append(sum(voice))
+                tense = tense or assessment.level != "calm"
+    return float(np.mean(points)) if points else 0.0, tense
+
+
+def voice_aucs(prefix: str, clips, scores: dict[str, float]) -> dict:
+    from fit_voice import ANGRY, CALM, HAPPY
+
+    def auc(actor: str | None, negatives: tuple[str, ...]) -> float:
+        mine = [c for c in clips if actor is None or c.actor == actor]
+        angry = [scores[c.name] for c in mine if c.emotion == ANGRY]
+        return roc_auc(angry, [scores[c.name] for c in mine if c.emotion in negatives])
+
+    actors = sorted({c.actor for c in clips})
     return {
-        "ravdess_clips": sum(len(v) for v in scores.values()),
-        "ravdess_auc_angry_vs_neutral_calm": round(roc_auc(scores["05"], calm), 3),
-        "ravdess_auc_angry_vs_happy": round(roc_auc(scores["05"], scores["03"]), 3),
-        "ravdess_auc_happy_vs_neutral_calm": round(roc_auc(scores["03"], calm), 3),
+        f"{prefix}_auc_angry_vs_neutral_calm": round(auc(None, CALM), 3),
+        f"{prefix}_auc_angry_vs_happy": round(auc(None, (HAPPY,)), 3),
+        f"{prefix}_auc_happy_vs_neutral_calm": round(
+            roc_auc(
+                [scores[c.name] for c in clips if c.emotion == HAPPY],
+                [scores[c.name] for c in clips if c.emotion in CALM],
+            ),
+            3,
+        ),
+        f"{prefix}_per_actor_angry_vs_neutral_calm": " ".join(
+            f"{a}:{auc(a, CALM):.2f}" for a in actors
+        ),
+        f"{prefix}_per_actor_angry_vs_happy": " ".join(
+            f"{a}:{auc(a, (HAPPY,)):.2f}" for a in actors
+        ),
     }
+
+
+def ravdess(folder: Path) -> dict:
+    """Each clip through the detector as the end of a call (call_points). First with the
+    shipped voice constants (fitted on these same twelve actors: optimistic), then leave one
+    actor out: prior and weights refitted without the actor (fit_voice.fit_constants), put
+    in the detector, and only that actor's clips scored."""
+    from fit_voice import CALM, fit_constants, load, voice_constants
+
+    clips, book = load(folder), load_phrasebook()
+    shipped = {c.name: call_points(c, clips, book) for c in clips}
+    calm = [shipped[c.name] for c in clips if c.emotion in CALM]
+    results = {
+        "ravdess_clips": len(clips),
+        "ravdess_calm_clips_with_voice_points": round(np.mean([p > 0 for p, _ in calm]), 3),
+        "ravdess_calm_clips_max_mean_voice_points": round(max(p for p, _ in calm), 1),
+        "ravdess_calm_clips_leaving_calm": sum(tense for _, tense in calm),
+    }
+    results |= voice_aucs("ravdess_fitted_on_all", clips, {k: p for k, (p, _) in shipped.items()})
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        print(
+            "scikit-learn missing (pip install -e '.[train]'): no leave-one-actor-out",
+            file=sys.stderr,
+        )
+        return results
+    held_out = {}
+    for actor in sorted({c.actor for c in clips}):
+        with voice_constants(fit_constants([c for c in clips if c.actor != actor])):
+            for clip in clips:
+                if clip.actor == actor:
+                    held_out[clip.name] = call_points(clip, clips, book)[0]
+    return results | voice_aucs("ravdess_loao", clips, held_out)
 
 
 def recogniser_style(text: str) -> str:

@@ -5,11 +5,15 @@ the weights that turn a window's deviations from the caller's baseline into evid
 
 - Prior: median and spread (1.4826 x MAD) of each feature over every actor's neutral and
   calm speech: ordinary voices, before anything is known of this caller.
-- Weights: two logistic regressions on each clip's mean deviation (in spreads) from the same
-  actor's neutral/calm baseline: angry against neutral/calm (arousal: loudness, its swing,
-  c0, flux) and angry against happy (anger rather than joy: mel-cepstrum c0-c6). The
-  detector combines them as arousal x anger^ANGER_SHARE. AUCs are leave-one-actor-out.
-Paste the printed PRIOR and weights into app/tension/detector.py.
+- Weights: two logistic regressions on each clip's mean deviation (in spreads, limited to
+  DEVIATION_LIMIT) from the same actor's neutral/calm baseline: angry against neutral/calm
+  (arousal: loudness, its swing, pitch, vocal effort, c0, flux) and angry against happy
+  (anger rather than joy: mel-cepstrum c0-c6 and harmonics-to-noise ratio). The detector
+  combines them as arousal x anger^ANGER_SHARE.
+- Prints the leave-one-actor-out AUCs of that combination on clip means (prior and weights
+  refitted without the actor each time), then the constants fitted on all twelve actors to
+  paste into app/deescalate/tension/detector.py. bench_detector.py runs the same
+  leave-one-actor-out fits through the detector itself, as a call would.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,34 +34,43 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from bench_detector import clip_features, default_data, roc_auc  # noqa: E402
 
-from deescalate.tension.detector import (  # noqa: E402
-    ANGER_SHARE,
-    ANGER_WEIGHTS,
-    AROUSAL_WEIGHTS,
-    PRIOR,
-    Baseline,
-    window_features,
-)
+from deescalate.core.events import VoiceEvent  # noqa: E402
+from deescalate.tension import detector  # noqa: E402
 
-NAMES = list(PRIOR)
+NAMES = list(detector.PRIOR)
+AROUSAL_FEATURES = ["loudness", "swing", "alpha", "centroid", "hnr", "c0", "flux", "pitch"]
+ANGER_FEATURES = ["c0", "c1", "c2", "c3", "c4", "c5", "c6", "hnr"]
+CALM, HAPPY, ANGRY = ("01", "02"), "03", "05"
 
 
-def load(folder: Path) -> list[tuple[str, str, list]]:
+@dataclass(frozen=True)
+class Clip:
+    actor: str
+    emotion: str
+    name: str
+    windows: list[VoiceEvent]
+    """Every half-second window of the clip, spoken or not."""
+
+    @property
+    def spoken(self) -> list[VoiceEvent]:
+        """The windows the detector judges the voice of (as TensionDetector._voice does)."""
+        return [w for w in self.windows if w.voiced >= 0.3 and w.pitch_hz > 0]
+
+
+def load(folder: Path) -> list[Clip]:
     clips = []
     for path in sorted(folder.glob("*.wav")):
         parts = path.stem.split("-")
-        windows = [w for w in clip_features(path) if w.voiced >= 0.3 and w.pitch_hz > 0]
-        if windows:
-            clips.append((parts[6], parts[2], windows))
+        clips.append(Clip(parts[6], parts[2], path.stem, clip_features(path)))
     return clips
 
 
-def prior(clips) -> dict[str, tuple[float, float]]:
+def fit_prior(clips: list[Clip]) -> dict[str, tuple[float, float]]:
     values = defaultdict(list)
-    for _, emotion, windows in clips:
-        if emotion in ("01", "02"):
-            for w in windows:
-                for name, value in window_features(w).items():
+    for clip in clips:
+        if clip.emotion in CALM:
+            for w in clip.spoken:
+                for name, value in detector.window_features(w).items():
                     values[name].append(value)
     out = {}
     for name in NAMES:
@@ -62,67 +78,111 @@ def prior(clips) -> dict[str, tuple[float, float]]:
         median = float(np.median(v))
         spread = 1.4826 * float(np.median(np.abs(v - median)))
         out[name] = (round(median, 3), round(spread, 3))
-    out["loudness"] = PRIOR["loudness"]  # RAVDESS levels say nothing of a headset's
+    out["loudness"] = detector.PRIOR["loudness"]  # RAVDESS levels say nothing of a headset's
     return out
 
 
-def deviations(clips) -> np.ndarray:
+@contextmanager
+def voice_constants(constants: dict) -> Iterator[None]:
+    """The detector with these voice constants (PRIOR, weights, biases) for a while."""
+    saved = {name: getattr(detector, name) for name in constants}
+    saved["MIN_SPREAD"] = detector.MIN_SPREAD
+    for name, value in constants.items():
+        setattr(detector, name, value)
+    if "PRIOR" in constants:
+        detector.MIN_SPREAD = {n: max(0.05, s / 4) for n, (_, s) in constants["PRIOR"].items()}
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(detector, name, value)
+
+
+def calm_baseline(clip: Clip, clips: list[Clip]) -> detector.Baseline:
+    """The actor's baseline from their other neutral and calm clips."""
+    baseline = detector.Baseline()
+    for other in clips:
+        if other.actor == clip.actor and other.emotion in CALM and other is not clip:
+            for w in other.spoken:
+                baseline.learn(w)
+    return baseline
+
+
+def mean_deviations(clips: list[Clip]) -> np.ndarray:
+    """Per clip with spoken windows, its mean deviation from its actor's baseline."""
     rows = []
-    for index, (actor, _, windows) in enumerate(clips):
-        baseline = Baseline()
-        for other, (other_actor, emotion, other_windows) in enumerate(clips):
-            if other_actor == actor and emotion in ("01", "02") and other != index:
-                for w in other_windows:
-                    baseline.learn(w)
-        devs = [baseline.deviations(w) for w in windows]
+    for clip in clips:
+        baseline = calm_baseline(clip, clips)
+        devs = [baseline.deviations(w) for w in clip.spoken]
         rows.append([float(np.mean([d[n] for d in devs])) for n in NAMES])
     return np.array(rows)
 
 
-def main() -> None:
+def _logistic(x: np.ndarray, y: np.ndarray):
     from sklearn.linear_model import LogisticRegression
 
+    return LogisticRegression(class_weight="balanced", max_iter=5000).fit(x, y)
+
+
+def fit_constants(clips: list[Clip]) -> dict:
+    """PRIOR and both regressions, fitted on these clips only."""
+    clips = [c for c in clips if c.spoken]
+    prior = fit_prior(clips)
+    with voice_constants({"PRIOR": prior}):
+        x = mean_deviations(clips)
+    emotions = np.array([c.emotion for c in clips])
+    angry = emotions == ANGRY
+    constants: dict = {"PRIOR": prior}
+    for name, features, negatives in (
+        ("AROUSAL", AROUSAL_FEATURES, CALM),
+        ("ANGER", ANGER_FEATURES, (HAPPY,)),
+    ):
+        rows = angry | np.isin(emotions, negatives)
+        cols = [NAMES.index(n) for n in features]
+        model = _logistic(x[rows][:, cols], angry[rows])
+        weights = dict(zip(features, (round(float(w), 3) for w in model.coef_[0]), strict=True))
+        constants[f"{name}_WEIGHTS"] = weights
+        constants[f"{name}_BIAS"] = round(float(model.intercept_[0]), 3)
+    return constants
+
+
+def clip_scores(clips: list[Clip], constants: dict) -> np.ndarray:
+    """Log of arousal x anger^ANGER_SHARE on each clip's mean deviation (clips with
+    spoken windows only)."""
+    with voice_constants({"PRIOR": constants["PRIOR"]}):
+        x = mean_deviations(clips)
+    scores = []
+    for row in x:
+        d = dict(zip(NAMES, row, strict=True))
+        a, b = (
+            constants[f"{model}_BIAS"]
+            + sum(w * d[n] for n, w in constants[f"{model}_WEIGHTS"].items())
+            for model in ("AROUSAL", "ANGER")
+        )
+        scores.append(-np.logaddexp(0, -a) - detector.ANGER_SHARE * np.logaddexp(0, -b))
+    return np.array(scores)
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=default_data())
     args = parser.parse_args()
-    clips = load(args.data / "ravdess-dev")
-    print("PRIOR =", prior(clips))
-    x = deviations(clips)
-    emotions = np.array([emotion for _, emotion, _ in clips])
-    actors = np.array([actor for actor, _, _ in clips])
-    angry = emotions == "05"
-    calm_or_angry = np.isin(emotions, ["01", "02", "05"])
-    happy_or_angry = np.isin(emotions, ["03", "05"])
-    arousal_cols = [NAMES.index(n) for n in AROUSAL_WEIGHTS]
-    anger_cols = [NAMES.index(n) for n in ANGER_WEIGHTS]
-
-    def fit(rows: np.ndarray, cols: list[int]):
-        model = LogisticRegression(class_weight="balanced", max_iter=2000)
-        return model.fit(x[rows][:, cols], angry[rows])
-
-    def combined(arousal, anger, rows: np.ndarray) -> np.ndarray:
-        a = arousal.decision_function(x[rows][:, arousal_cols])
-        b = anger.decision_function(x[rows][:, anger_cols])
-        return -np.logaddexp(0, -a) - ANGER_SHARE * np.logaddexp(0, -b)  # log of the product
-
-    scores = np.zeros(len(clips))
-    for actor in sorted(set(actors)):
-        held = actors == actor
-        arousal = fit(~held & calm_or_angry, arousal_cols)
-        anger = fit(~held & happy_or_angry, anger_cols)
-        scores[held] = combined(arousal, anger, held)
-    calm = scores[np.isin(emotions, ["01", "02"])]
-    happy = scores[emotions == "03"]
-    print("leave-one-actor-out AUC angry vs neutral/calm:", round(roc_auc(scores[angry], calm), 3))
-    print("leave-one-actor-out AUC angry vs happy:", round(roc_auc(scores[angry], happy), 3))
-    for name, cols, rows in (
-        ("AROUSAL", arousal_cols, calm_or_angry),
-        ("ANGER", anger_cols, happy_or_angry),
-    ):
-        model = fit(rows, cols)
-        weights = {NAMES[c]: round(float(w), 3) for c, w in zip(cols, model.coef_[0], strict=True)}
-        print(f"{name}_WEIGHTS =", weights)
-        print(f"{name}_BIAS =", round(float(model.intercept_[0]), 3))
+    clips = [c for c in load(args.data / "ravdess-dev") if c.spoken]
+    actors = sorted({c.actor for c in clips})
+    scores: dict[str, list[float]] = defaultdict(list)
+    for actor in actors:
+        held = [c for c in clips if c.actor == actor]
+        constants = fit_constants([c for c in clips if c.actor != actor])
+        held_scores = clip_scores(held, constants)
+        for clip, score in zip(held, held_scores, strict=True):
+            scores[clip.emotion].append(float(score))
+    calm = scores["01"] + scores["02"]
+    print("leave-one-actor-out AUC on clip means (prior and weights refitted without the actor)")
+    print("  angry vs neutral/calm:", round(roc_auc(scores[ANGRY], calm), 3))
+    print("  angry vs happy:", round(roc_auc(scores[ANGRY], scores[HAPPY]), 3))
+    print("fitted on all twelve actors, to paste into detector.py:")
+    for name, value in fit_constants(clips).items():
+        print(f"{name} = {value}")
 
 
 if __name__ == "__main__":

@@ -3,11 +3,13 @@ the caller's baseline, speaking rate, overtalk and venting."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from deescalate.advice.phrasebook import load_phrasebook
 from deescalate.core.events import TranscriptEvent, VoiceEvent, Word
-from deescalate.tension.detector import Assessment, TensionDetector
+from deescalate.tension.detector import Assessment, Baseline, TensionDetector
 
 
 @pytest.fixture
@@ -216,3 +218,17 @@ def test_a_comma_between_the_words_of_a_threat_still_matches():
     assert [m.cue.id for m in listed.match("i could kill, you people", "customer")]
     # A sentence end is not a comma: the listed phrase "kill you" is not there.
     assert not listed.match("i could kill. you people", "customer")
+
+
+def test_one_wild_reading_weighs_less_than_a_voice_raised_in_every_way():
+    # A door slam in the window swings the loudness by 30 dB; everything else is the
+    # caller's usual voice. It must not count for more than the caller really raising
+    # their voice (louder, brighter, more effortful, more emphatic).
+    baseline = Baseline()
+    for i in range(40):
+        baseline.learn(voice(0.5 * i))
+    usual = voice(30.0)
+    slam = replace(usual, loudness_swing=usual.loudness_swing + 30)
+    raised = voice(30.0, loud=-20.0)
+    assert baseline.arousal(usual) == 0
+    assert baseline.arousal(slam) < baseline.arousal(raised)

@@ -38,3 +38,19 @@ def test_a_steady_vowel_is_periodic_and_has_little_spectral_flux():
     assert steady.hnr_db > 5
     assert steady.voiced > 0.9
     assert features(noise).voiced < 0.3
+
+
+def at_dbfs(signal: np.ndarray, dbfs: float) -> np.ndarray:
+    return (signal * 10 ** (dbfs / 20) / np.sqrt(np.mean(signal**2))).astype(np.float32)
+
+
+def test_a_soft_voice_on_a_quiet_line_is_still_heard():
+    """Some callers speak softly on a quiet line: actors of the RAVDESS recordings speak
+    calmly at -50 to -55 dBFS. Their voice must still be measured, or a quiet caller's
+    raised voice has no normal to be compared with."""
+    soft = features(at_dbfs(vowel(150, -12), -53.0))
+    assert soft.voiced > 0.9
+    assert abs(soft.pitch_hz - 150) < 10
+    assert abs(soft.loudness_db + 53) < 1
+    silence_with_hiss = np.random.default_rng(2).normal(0, 10 ** (-70 / 20), SAMPLE_RATE)
+    assert features(silence_with_hiss.astype(np.float32)).voiced == 0

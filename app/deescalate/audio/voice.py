@@ -19,7 +19,9 @@ from deescalate.core.events import VoiceEvent
 WINDOW_SECONDS = 0.5
 FRAME = int(0.04 * SAMPLE_RATE)
 MIN_HZ, MAX_HZ = 70.0, 400.0
-VOICED_DBFS = -50.0
+VOICED_DBFS = -55.0
+"""Frames quieter than this are not speech. Low enough for a quiet voice on a quiet line
+(some RAVDESS actors speak calmly at -50 dBFS), high enough to leave out line noise."""
 VOICING_MIN_CORRELATION = 0.45
 
 

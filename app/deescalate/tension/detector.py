@@ -109,45 +109,50 @@ class Hit:
 # before gain control; pitch in semitones above 100 Hz; c0-c6 mel-cepstral coefficients.
 PRIOR = {
     "loudness": (-26.0, 6.0),  # not fitted: RAVDESS was recorded far quieter than a headset
-    "pitch": (11.157, 6.184),
-    "spread": (1.16, 0.86),
-    "alpha": (-13.64, 4.344),
-    "hnr": (5.88, 2.431),
-    "centroid": (0.444, 0.11),
-    "swing": (2.77, 1.601),
-    "c0": (-114.3, 31.135),
-    "c1": (41.66, 12.083),
-    "c2": (2.99, 9.014),
-    "c3": (6.41, 11.742),
-    "c4": (-5.23, 7.22),
-    "c5": (-3.54, 6.375),
-    "c6": (-4.97, 5.486),
-    "flux": (1.35, 0.391),
+    "pitch": (10.157, 7.451),
+    "spread": (1.23, 0.964),
+    "alpha": (-14.03, 4.225),
+    "hnr": (5.24, 2.728),
+    "centroid": (0.429, 0.116),
+    "swing": (3.64, 1.809),
+    "c0": (-127.95, 38.029),
+    "c1": (42.68, 11.727),
+    "c2": (4.15, 8.673),
+    "c3": (7.22, 11.609),
+    "c4": (-3.83, 7.398),
+    "c5": (-3.33, 6.064),
+    "c6": (-4.51, 5.263),
+    "flux": (1.394, 0.415),
 }
 AROUSAL_WEIGHTS = {
-    "loudness": 0.576,
-    "swing": 1.168,
-    "alpha": -1.869,
-    "centroid": 1.486,
-    "hnr": -1.392,
-    "c0": 0.543,
-    "flux": 0.111,
+    "loudness": 2.218,
+    "swing": 1.546,
+    "alpha": 0.003,
+    "centroid": -0.02,
+    "hnr": -1.074,
+    "c0": 0.092,
+    "flux": -0.341,
+    "pitch": -0.74,
 }
-AROUSAL_BIAS = -3.271
+AROUSAL_BIAS = -2.221
 ANGER_WEIGHTS = {
-    "c0": 0.504,
-    "c1": -0.485,
-    "c2": 1.147,
-    "c3": -0.17,
-    "c4": -1.019,
-    "c5": 0.627,
-    "c6": 1.316,
+    "c0": 0.331,
+    "c1": -1.286,
+    "c2": 1.173,
+    "c3": -0.828,
+    "c4": -0.801,
+    "c5": 0.831,
+    "c6": 2.205,
+    "hnr": -0.791,
 }
-ANGER_BIAS = -1.157
+ANGER_BIAS = -0.754
 ANGER_SHARE = 0.3
 """Weight of the anger-not-joy model against the arousal model: p = arousal x anger^share."""
-VOICE_FLOOR = 0.5
+VOICE_FLOOR = 0.45
 """Combined probability below which the voice adds nothing."""
+DEVIATION_LIMIT = 3.0
+"""Deviations beyond this many spreads count as this many: with few windows learnt, a
+feature's spread can be tiny, and one feature far off would outvote all the others."""
 PRIOR_WEIGHT = 8
 """The prior counts as this many observed windows."""
 MIN_SPREAD = {name: max(0.05, spread / 4) for name, (_, spread) in PRIOR.items()}
@@ -213,7 +218,10 @@ class Baseline:
         """How far this window is above the baseline, in spreads, per feature."""
         stats = self.centre_and_spread()
         values = window_features(voice)
-        return {name: (values[name] - c) / s for name, (c, s) in stats.items()}
+        limit = DEVIATION_LIMIT
+        return {
+            name: max(-limit, min(limit, (values[name] - c) / s)) for name, (c, s) in stats.items()
+        }
 
     def anger(self, voice: VoiceEvent) -> float:
         """How angry (not merely aroused) this window sounds against the baseline, 0-1."""
