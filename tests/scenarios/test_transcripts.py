@@ -113,10 +113,12 @@ def test_supervisor_demand_then_repeat_escalates(capsys, tmp_path):
 
 
 def test_agent_saying_calm_down_gets_coaching_unless_switched_off(capsys, tmp_path):
-    text = "customer: this is ridiculous\nagent: calm down please\n"
+    text = "[00:00] customer: this is ridiculous\n[00:03] agent: calm down please\n"
+    text += "[00:30] customer: right\n"
     coached = of(replay(capsys, tmp_path, text), "suggestion")
-    assert [s["category"] for s in coached] == ["coaching"]
-    assert of(replay(capsys, tmp_path, text, ".txt", "--no-coaching"), "suggestion") == []
+    assert "coaching" in [s["category"] for s in coached]
+    plain = of(replay(capsys, tmp_path, text, ".txt", "--no-coaching"), "suggestion")
+    assert "coaching" not in [s["category"] for s in plain]
 
 
 def test_heated_call_that_is_calmed_returns_to_calm(capsys, tmp_path):

@@ -7,7 +7,7 @@ from deescalate.advice.phrasebook import (
     PhrasebookError,
     load_phrasebook,
 )
-from deescalate.tension.cues import DETECTOR_CUES
+from deescalate.tension.cues import AGENT_DETECTOR_CUES, DETECTOR_CUES
 
 
 def test_default_phrasebook_covers_every_category_with_glanceable_text():
@@ -19,7 +19,8 @@ def test_default_phrasebook_covers_every_category_with_glanceable_text():
     cue_ids = {c.id for c in book.cues}
     levels = {"calm", "tense", "heated", "unsafe"}
     for response in book.responses:
-        assert set(response.when) <= cue_ids | set(DETECTOR_CUES) | levels, response.id
+        known = cue_ids | set(DETECTOR_CUES) | set(AGENT_DETECTOR_CUES) | levels
+        assert set(response.when) <= known, response.id
 
 
 def test_overlay_overrides_disables_and_adds_by_id(tmp_path):

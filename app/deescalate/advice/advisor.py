@@ -44,7 +44,7 @@ ABUSE = {"insult", "profanity", "abusive_words"}
 SENIOR_REQUESTS = {"supervisor_demand", "senior_request"}
 """A listed request for a supervisor, and one the text model read in other words."""
 SOFT_CATEGORIES = ("listening", "calming", "positive_language", "next_steps")
-LISTENING_MOMENTS = {"repetition", "repeated_complaint", "long_venting"}
+LISTENING_MOMENTS = {"repetition", "repeated_complaint", "long_venting", "repeated_sarcasm"}
 """Cues that are the moment for listening and apology, whatever the level."""
 
 
@@ -121,7 +121,8 @@ class Advisor:
             self._enqueue_boundary(hit)
         elif hit.speaker == "agent" and self._coaching and not hit.spotted:
             self._acted.add(key)
-            self._enqueue(a.t, ("coaching",), [hit.cue], f'you said "{hit.words}"')
+            why = f'you said "{hit.words}"' if hit.words else "your voice is rising with theirs"
+            self._enqueue(a.t, ("coaching",), [hit.cue], why)
         return []
 
     def _escalate(

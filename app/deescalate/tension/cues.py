@@ -25,6 +25,7 @@ DETECTOR_CUES = (
     "fast_speech",
     "overtalk",
     "long_venting",
+    "repeated_sarcasm",
     "threat_words",
     "abusive_words",
     "senior_request",
@@ -32,7 +33,7 @@ DETECTOR_CUES = (
 """Customer cues the detector finds itself, without phrases; a response's `when` may name
 them too. The last three are the text model's: a threat, abuse aimed at the agent and a
 request for someone senior it is sure of, in words no phrase lists."""
-AGENT_DETECTOR_CUES = ("agent_flat_no",)
+AGENT_DETECTOR_CUES = ("agent_flat_no", "agent_raised_voice")
 SCORE_ONLY_CUES = ("raised_voice",)
 """Adds to the score and the why line but is never heard as a cue, so `when` can't use it."""
 MAX_EXPANSIONS = 200

@@ -13,6 +13,7 @@ when open recognition finalised it with confident words.
 from __future__ import annotations
 
 import math
+import re
 from collections import deque
 from dataclasses import dataclass, field, replace
 
@@ -28,7 +29,7 @@ from deescalate.core.events import (
     plain_word,
 )
 from deescalate.tension.cues import Cue, CueSource
-from deescalate.tension.text_model import TextScore
+from deescalate.tension.text_model import TextScore, tokens
 from deescalate.tension.words import COMPLAINT_POINTS, CueMatch, WordCues
 
 TICK = 0.5
@@ -80,6 +81,26 @@ FUNCTION_WORDS = {
     "and", "is", "it", "that", "this", "we", "me", "my", "of", "for", "on", "in", "at", "do",
     "going", "gonna", "get", "so", "just", "if", "or", "are", "was", "have", "what",
 }  # fmt: skip
+AGENT_RAISED_VOICE = "agent_raised_voice"
+AGENT_RAISED_POINTS = 12.0
+"""Smoothed raised-voice points (the caller's scale) from which the agent's own voice has
+risen, while the caller is tense: the moment to coach a lower, slower voice."""
+AGENT_COACH_EVERY = 60.0
+REPEATED_SARCASM = "repeated_sarcasm"
+SARCASM_CUES = {"sarcasm"}
+REPEATED_SARCASM_POINTS = 12.0
+"""Sarcasm a second time or more: not a joke any more, as much as a complaint said again."""
+RUN_GAP = 2.0
+"""Customer finals less than this apart, with no agent words between, are one stretch of
+talk (for venting heard in words)."""
+UNSURE_ABUSE_POINTS = 20.0
+"""Abuse the model is not sure of counts, but can't make a call tense on its own: a
+recogniser's garble of "thank you very much" can read like "and you", and a polite caller
+must not be told to keep it respectful."""
+OWN_ROLE = re.compile(
+    r"\b(?:my|our|his|her|their)\s+(?:\w+\s+)?(?:manager|supervisor|boss|team leader)\b", re.I
+)
+"""The caller's own manager is no request for ours: "my team manager asked me to call"."""
 THREAT_POINTS = 100.0
 SENIOR_POINTS = 15.0
 """As the phrasebook's own threat and supervisor-request cues."""
@@ -266,6 +287,12 @@ class TensionDetector:
         self.level = "calm"
         self._baselines: dict[str, Baseline] = {}
         self._voice_points = 0.0
+        self._agent_voice_points = 0.0
+        self._agent_coached_at = -math.inf
+        self._sarcasm_heard = 0
+        self._customer_run_start: float | None = None
+        self._customer_run_end = -math.inf
+        self._run_vented = False
         self._talk = _Talk()
         self._customer_words_at = -math.inf
         self._rates: deque[float] = deque(maxlen=30)
@@ -317,6 +344,13 @@ class TensionDetector:
             self._hit(event, match)
         if event.spotted:
             return
+        self._talk_run(event)
+        if any(m.cue.id in SARCASM_CUES for m in matches):
+            self._sarcasm_heard += 1
+            if self._sarcasm_heard >= 2:
+                words, points = event.text, REPEATED_SARCASM_POINTS
+                hit = Hit(event.t, REPEATED_SARCASM, points, words, "customer")
+                self._add(replace(hit, start=event.start, end=event.end))
         if event.speaker == "customer":
             points = self._meaning(event, matches)
             complaint = points >= COMPLAINT_POINTS or any(m.cue.weight > 0 for m in matches)
@@ -324,6 +358,20 @@ class TensionDetector:
             self._speaking_rate(event)
         elif event.text.strip().lower() == "no":
             self._add(Hit(event.t, "agent_flat_no", 0.0, "no", "agent"))
+
+    def _talk_run(self, event: TranscriptEvent) -> None:
+        """A customer talking on for VENT_SECONDS, heard in the words (a recording or
+        transcript gives no voice activity): long venting, counted as its final arrives."""
+        if event.speaker != "customer":
+            self._customer_run_start = None
+            return
+        if self._customer_run_start is None or event.start - self._customer_run_end > RUN_GAP:
+            self._customer_run_start, self._run_vented = event.start, False
+        self._customer_run_end = event.end
+        long_enough = event.end - self._customer_run_start >= VENT_SECONDS
+        if long_enough and not self._run_vented and event.t - self._talk.vented_at > VENT_SECONDS:
+            self._run_vented, self._talk.vented_at = True, event.t
+            self._add(Hit(event.t, "long_venting", VENT_POINTS, "", "customer"))
 
     def _settled_threats(self, settled: TranscriptEvent) -> None:
         """Threats in the words a streaming recogniser has settled on act at once."""
@@ -344,6 +392,13 @@ class TensionDetector:
         carried = {w for name in score.strongest["threat"] for w in name.split()}
         return bool(carried - FUNCTION_WORDS)
 
+    def _threat_in_context(self, score: TextScore) -> bool:
+        """A threat read in a call that is still calm needs the stricter bar: plans and
+        errands ("I know your opening hours, I'll call back") share a threat's shape, and
+        a caller who threatens is rarely calm a moment before."""
+        alone = self.words.model.sure["threat_alone"]
+        return self.level != "calm" or score.heads["threat"] >= alone
+
     def _meaning(self, event: TranscriptEvent, matches: list[CueMatch]) -> float:
         """Adds what the text model reads in a customer's final; returns its points."""
         score = self.words.text_score(event.text)
@@ -351,11 +406,15 @@ class TensionDetector:
         listed = {m.cue.id for m in matches}
         if self._sure_threat(score) and not any(m.cue.unsafe for m in matches):
             self._threat_by_meaning(event, score)
-        if score.heads["senior"] >= sure["senior"] and not listed & LISTED_AS[SENIOR_REQUEST]:
+        senior = score.heads["senior"] >= sure["senior"] and not OWN_ROLE.search(event.text)
+        if senior and not listed & LISTED_AS[SENIOR_REQUEST]:
             words = self._quote(event, score, "senior")
             self._meaning_hit(Hit(event.t, SENIOR_REQUEST, SENIOR_POINTS, words, "customer"), event)
-        points = self.words.model.points(score)
+        n_words = len(tokens(event.text))
+        points = self.words.model.points(score, n_words)
         abusive = score.heads["abuse"] >= sure["abuse"] and not listed & LISTED_AS[ABUSIVE_WORDS]
+        if score.heads["abuse"] < sure["abuse"] and self.words.model.abuse_leads(score, n_words):
+            points = min(points, UNSURE_ABUSE_POINTS)
         cue, head = (ABUSIVE_WORDS, "abuse") if abusive else ("negative_words", "anger")
         if points >= 0.05 or abusive:
             words = self.words
@@ -365,7 +424,7 @@ class TensionDetector:
 
     def _threat_by_meaning(self, event: TranscriptEvent, score, provisional: bool = False) -> None:
         words = self._quote(event, score, "threat")
-        unsafe = _confident_throughout(event, words)
+        unsafe = _confident_throughout(event, words) and self._threat_in_context(score)
         points = THREAT_POINTS if unsafe else 15.0  # an unconfirmed threat: attention, not alarm
         hit = Hit(event.t, THREAT_WORDS, points, words, "customer", unsafe)
         self._meaning_hit(hit, event, provisional)
@@ -457,6 +516,7 @@ class TensionDetector:
         speaking = voice.voiced >= 0.3
         if voice.speaker == "agent":
             self._talk.agent_run = self._talk.agent_run + TICK if speaking else 0.0
+            self._agent_voice(voice, speaking)
             return
         if voice.speaker != "customer":
             return
@@ -470,6 +530,22 @@ class TensionDetector:
         self._voice_points += (points - self._voice_points) * 0.25
         self._overtalk(voice, speaking)
         self._venting(voice)
+
+    def _agent_voice(self, voice: VoiceEvent, speaking: bool) -> None:
+        """The agent's voice rising with a tense caller's: coaching, at most once a minute.
+        Judged against the agent's own calm voice, learnt while the call is calm."""
+        baseline = self._baselines.setdefault("agent", Baseline())
+        points = 0.0
+        if speaking and voice.pitch_hz > 0:
+            points = baseline.arousal(voice)
+            if self.level == "calm":
+                baseline.learn(voice)
+        self._agent_voice_points += (points - self._agent_voice_points) * 0.25
+        rising = self._agent_voice_points >= AGENT_RAISED_POINTS and self.level != "calm"
+        if rising and voice.t - self._agent_coached_at >= AGENT_COACH_EVERY:
+            self._agent_coached_at = voice.t
+            t = voice.t
+            self._add(Hit(t, AGENT_RAISED_VOICE, 0.0, "", "agent", start=t, end=t))
 
     def _overtalk(self, voice: VoiceEvent, speaking: bool) -> None:
         """The customer starting to speak over the agent and keeping on: not a backchannel

@@ -54,6 +54,7 @@ def features(text: str) -> list[str]:
 HEADS = ("anger", "abuse", "threat", "senior", "calm")
 """What the words can say, one head each: angry or annoyed, abuse aimed at the agent, a
 threat of harm, a request for someone senior, ordinary calm talk."""
+SURE_BARS = ("threat", "abuse", "senior", "threat_alone")
 MAX_POINTS = 50.0
 """The most points the words' meaning can add on their own."""
 RANKING_POINTS = 5.0
@@ -83,8 +84,8 @@ class TextModel:
                 heads = tuple(bytes(data["heads"]).decode("utf-8").split("\n"))
                 weights, idf = data["weights"], data["idf"]
                 self._biases = data["biases"].astype(np.float64)
-                self._calibration = data["fusion"][:4].astype(np.float64)
-                self._slope, self._offset = map(float, data["fusion"][4:6])
+                self._calibration = data["fusion"][:6].astype(np.float64)
+                self._slope, self._offset = map(float, data["fusion"][6:8])
                 sure = data["sure"].astype(np.float64)
         except (OSError, KeyError, ValueError) as exc:
             raise TextModelError(
@@ -97,8 +98,11 @@ class TextModel:
         self._index = {feature: i for i, feature in enumerate(vocabulary)}
         self._weights = weights.astype(np.float64)
         self._idf = idf.astype(np.float64)
-        self.sure = dict(zip(("threat", "abuse", "senior"), map(float, sure), strict=True))
-        """Per head, the probability above which the model is sure (fitted on data)."""
+        if len(sure) != len(SURE_BARS):
+            raise TextModelError(f"{path}: the text model is damaged; run `make train-text`.")
+        self.sure = dict(zip(SURE_BARS, map(float, sure), strict=True))
+        """Per head, the probability above which the model is sure (fitted on data);
+        `threat_alone`: sure enough of a threat in a call that is still calm."""
 
     def score(self, text: str) -> TextScore:
         found = sorted({self._index[f] for f in features(text) if f in self._index})
@@ -115,11 +119,17 @@ class TextModel:
             {h: self._strongest(found, contributions[i]) for i, h in enumerate(HEADS)},
         )
 
-    def points(self, score: TextScore) -> float:
+    def points(self, score: TextScore, n_words: int) -> float:
         """The words' tension points, fused from the anger and abuse heads as fitted on
         data: a smooth curve up to MAX_POINTS, never quite zero, so a stronger utterance
         always ranks higher, and calm talk adds next to nothing."""
-        return fused_points(fused_logit(score.logits, self._calibration), self._slope, self._offset)
+        fused = fused_logit(score.logits, self._calibration, n_words)
+        return fused_points(fused, self._slope, self._offset)
+
+    def abuse_leads(self, score: TextScore, n_words: int) -> bool:
+        """Whether the abuse head, not anger, gave the words their points."""
+        anger, abuse = calibrated(score.logits, self._calibration, n_words)
+        return abuse > anger
 
     def _strongest(self, found: list[int], contributions: np.ndarray) -> tuple[str, ...]:
         """The three whole words (or word pairs) that added most; pieces of words are not
@@ -143,12 +153,18 @@ def fused_points(fused: float, slope: float, offset: float) -> float:
     return steep + RANKING_POINTS * _sigmoid(fused)
 
 
-def fused_logit(logits: dict[str, float], calibration) -> float:
-    """The stronger of anger and abuse, each head's logit calibrated on its own data
-    (slope and offset per head, fitted by training)."""
-    anger = calibration[0] * logits["anger"] + calibration[1]
-    abuse = calibration[2] * logits["abuse"] + calibration[3]
-    return max(anger, abuse)
+def calibrated(logits: dict[str, float], calibration, n_words: int) -> tuple[float, float]:
+    """Anger's and abuse's log-odds, each head calibrated on its own data (weights for
+    its logit and for the utterance's shortness, and an offset, fitted by training)."""
+    short = 1.0 / max(1, n_words)
+    anger = calibration[0] * logits["anger"] + calibration[1] * short + calibration[2]
+    abuse = calibration[3] * logits["abuse"] + calibration[4] * short + calibration[5]
+    return anger, abuse
+
+
+def fused_logit(logits: dict[str, float], calibration, n_words: int) -> float:
+    """The stronger of anger and abuse."""
+    return max(calibrated(logits, calibration, n_words))
 
 
 def _sigmoid(x: float) -> float:

@@ -40,6 +40,7 @@ from deescalate.tension.detector import ENTER, HALF_LIFE
 from deescalate.tension.text_model import (
     HEADS,
     MODEL_PATH,
+    SURE_BARS,
     TextModel,
     features,
     fused_logit,
@@ -55,8 +56,9 @@ MAX_FEATURES = 80000
 REGULARISATION = {"anger": 1.0, "abuse": 2.0, "threat": 16.0, "senior": 4.0, "calm": 1.0}
 CALM_TENSE_RATE = 0.003
 """Share of ordinary service talk (fitting part) allowed to reach tense on its own."""
-SURE_RATE = {"threat": 0.001, "abuse": 0.002, "senior": 0.002}
-"""Share of lines without the thing (fitting part) allowed over a head's "sure" bar."""
+SURE_RATE = {"threat": 0.001, "abuse": 0.001, "senior": 0.002, "threat_alone": 0.0002}
+"""Share of lines without the thing (fitting part) allowed over a head's "sure" bar.
+`threat_alone` is the stricter bar for a threat in a call that is still calm."""
 SURE_POOLS = {
     "threat": ("clinc", "bitext", "ours-calm", "ours-senior", "ours-abuse"),
     "abuse": ("clinc", "bitext", "convabuse", "ours-calm", "ours-senior"),
@@ -228,14 +230,16 @@ def head_logits(model: TextModel, texts: list[str], head: str) -> np.ndarray:
 
 
 def calibrate(model: TextModel, lines: list[Line], head: str, sources: tuple[str, ...]):
-    """Slope and offset that turn a head's logit into the log-odds of its label, on the
-    fitting part of the sources where the head's label means something."""
+    """Weights that turn a head's logit and the utterance's shortness (1 / words) into the
+    log-odds of its label, on the fitting part of the sources where the label means
+    something: three words say less about a caller than twelve."""
     from sklearn.linear_model import LogisticRegression
 
     rows = [ln for ln in lines if ln.source in sources and head not in ln.excluded]
-    x = head_logits(model, [ln.text for ln in rows], head)[:, None]
-    fit = LogisticRegression().fit(x, [head in ln.labels for ln in rows])
-    return float(fit.coef_[0][0]), float(fit.intercept_[0])
+    logits = head_logits(model, [ln.text for ln in rows], head)
+    shortness = np.array([1.0 / max(1, len(tokens(ln.text))) for ln in rows])
+    fit = LogisticRegression().fit(np.c_[logits, shortness], [head in ln.labels for ln in rows])
+    return float(fit.coef_[0][0]), float(fit.coef_[0][1]), float(fit.intercept_[0])
 
 
 def fit_fusion(model: TextModel, lines: list[Line]) -> dict:
@@ -268,7 +272,9 @@ def fit_fusion(model: TextModel, lines: list[Line]) -> dict:
 
 
 def fused_logits(model: TextModel, texts: list[str], calibration: np.ndarray) -> np.ndarray:
-    return np.array([fused_logit(model.score(text).logits, calibration) for text in texts])
+    return np.array(
+        [fused_logit(model.score(t).logits, calibration, len(tokens(t))) for t in texts]
+    )
 
 
 DIALOGUES, DIALOGUE_TURNS, TURN_SECONDS = 4000, 6, 7.0
@@ -301,7 +307,8 @@ def _calm_bias(slope: float, fused: np.ndarray, listed: np.ndarray, dialogues) -
 
 def fit_sure_bars(model: TextModel, lines: list[Line]) -> dict[str, float]:
     bars = {}
-    for head, rate in SURE_RATE.items():
+    for bar, rate in SURE_RATE.items():
+        head = bar.removesuffix("_alone")
         pool = [
             ln
             for ln in lines
@@ -310,7 +317,7 @@ def fit_sure_bars(model: TextModel, lines: list[Line]) -> dict[str, float]:
             and (ln.source != "goemotions" or "calm" in ln.labels)
         ]
         others = [model.score(ln.text).heads[head] for ln in pool]
-        bars[head] = float(np.quantile(others, 1 - rate))
+        bars[bar] = float(np.quantile(others, 1 - rate))
     return bars
 
 
@@ -327,7 +334,7 @@ def save(path: Path, vectorizer, weights, biases, fusion: dict, sure: dict[str, 
         biases=biases.astype(np.float64),
         idf=vectorizer.idf_.astype(np.float32),
         fusion=np.array([*fusion["calibration"], fusion["slope"], fusion["bias"]]),
-        sure=np.array([sure[h] for h in ("threat", "abuse", "senior")], dtype=np.float64),
+        sure=np.array([sure[bar] for bar in SURE_BARS], dtype=np.float64),
     )
 
 
@@ -365,8 +372,8 @@ def main() -> None:
     fitting = [ln for ln in lines if ln.fitting]
     print(f"{len(training)} lines to train, {len(fitting)} to fit the fusion and bars")
     vectorizer, weights, biases = train_heads(training)
-    no_fusion = {"calibration": np.zeros(4), "slope": 1.0, "bias": 0.0}
-    save(args.out, vectorizer, weights, biases, no_fusion, {"threat": 1, "abuse": 1, "senior": 1})
+    no_fusion = {"calibration": np.zeros(6), "slope": 1.0, "bias": 0.0}
+    save(args.out, vectorizer, weights, biases, no_fusion, dict.fromkeys(SURE_BARS, 1.0))
     model = TextModel(args.out)
     fusion = fit_fusion(model, fitting)
     sure = fit_sure_bars(model, fitting)

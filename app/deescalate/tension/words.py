@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from deescalate.tension.cues import Cue, CueSource
-from deescalate.tension.text_model import TextModel, TextScore, shipped_model
+from deescalate.tension.text_model import TextModel, TextScore, shipped_model, tokens
 
 NEGATORS = {
     "not", "never", "no", "don't", "dont", "didn't", "isn't", "wasn't", "ain't", "won't",
@@ -103,7 +103,7 @@ class WordCues:
 
     def negativity(self, text: str) -> float:
         """Tension points the text model gives these words (near 0 for ordinary talk)."""
-        return self._model.points(self.text_score(text))
+        return self._model.points(self.text_score(text), len(tokens(text)))
 
     def strongest_words(self, score: TextScore, head: str = "anger") -> str:
         return ", ".join(w for w in score.strongest[head] if w not in NOT_SHOWN)
@@ -111,13 +111,13 @@ class WordCues:
 
 def self_directed(text: str, start: int) -> bool:
     """Whether the words at `start` are said of the speaker: "i'm such an idiot", "stupid
-    me", "i feel so stupid" (and no "you" in the same clause)."""
+    me", "how stupid am i", "i feel so stupid" (and no "you" in the same clause)."""
     clause = CLAUSE_BREAK.split(text[:start])[-1]
     before = re.findall(r"[\w']+", clause)[-5:]
     after = re.findall(r"[\w']+", text[start:])[1:3]
     if SECOND_PERSON & set(before):
         return False
-    return bool(FIRST_PERSON & set(before)) or (after[:1] == ["me"])
+    return bool(FIRST_PERSON & set(before)) or bool({"me", "i"} & set(after))
 
 
 def negated(text: str, start: int) -> bool:

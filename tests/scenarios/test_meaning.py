@@ -1,0 +1,164 @@
+"""Judgement by meaning, through the replay path a supervisor uses (`deescalate replay` of a
+transcript file): threats, abuse and requests for someone senior in words no phrase lists,
+and the moments the advice answers. Every line here is written for this test: none is in
+the phrasebook or the text model's training sets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deescalate.advice.phrasebook import load_phrasebook
+from deescalate.supervisor.replay import CallRecord, replay_call
+
+THREATS = [
+    "I've seen the blue car you drive and I know what time you finish",
+    "one of these nights someone is going to be waiting by your front door",
+    "keep talking like that and you'll need an ambulance",
+    "I'm going to come down to that call centre and smash the place up",
+    "you won't feel so clever when I catch up with you",
+    "your kids walk home alone don't they",
+    "i'd start looking over your shoulder if i were you",
+    "mark my words you will pay for this personally",
+]
+LOOK_ALIKES = [
+    "I'll be outside the post office at noon to collect my parcel",
+    "I know your opening hours, I'll call back tomorrow",
+    "I'll find my account number and get back to you",
+    "this traffic is murder, sorry I'm late calling back",
+    "I'm dying to get this sorted before the weekend",
+    "I'll be watching my inbox for the confirmation",
+    "my neighbour said she'd kill for a deal like mine",
+]
+
+
+def replay(tmp_path: Path, *lines: str) -> CallRecord:
+    path = tmp_path / "call.txt"
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return replay_call(path, load_phrasebook())
+
+
+def kinds(record: CallRecord) -> set[str]:
+    return {e.kind for e in record.escalations}
+
+
+def categories(record: CallRecord) -> list[str]:
+    return [s.category for s in record.suggestions]
+
+
+FED_UP = "customer: this is the fourth time I've rung and I'm absolutely sick of you lot"
+
+
+def test_most_threats_in_unlisted_words_escalate_and_name_their_words(tmp_path):
+    escalated = []
+    for threat in THREATS:
+        record = replay(tmp_path, FED_UP, f"customer: {threat}")
+        if "threat" in kinds(record):
+            escalated.append(threat)
+            reason = record.escalations[0].reason
+            said = {w.strip(",.").lower() for w in threat.split()}
+            quoted = {w.strip(',."').lower() for w in reason.split('"')[1].split()}
+            assert quoted and quoted <= said, reason  # the why quotes the caller's own words
+    # The model escalates only when it is sure; most of these are that plain.
+    assert len(escalated) >= 5, set(THREATS) - set(escalated)
+
+
+def test_the_plainest_threats_escalate_even_in_a_calm_call(tmp_path):
+    for threat in ("your kids walk home alone don't they", "I will find out where you live"):
+        assert "threat" in kinds(replay(tmp_path, f"customer: {threat}")), threat
+
+
+@pytest.mark.parametrize("line", LOOK_ALIKES)
+def test_ordinary_talk_with_a_threats_shape_never_escalates(tmp_path, line):
+    record = replay(tmp_path, f"customer: {line}")
+    assert not record.escalations
+    assert all(t.level == "calm" for t in record.tensions)
+
+
+def test_a_request_for_someone_senior_in_other_words_asked_twice_hands_over(tmp_path):
+    record = replay(
+        tmp_path,
+        "customer: could you pass me to somebody more senior please",
+        "agent: let me see what I can do first",
+        "customer: no, I want whoever is above you on this line now",
+    )
+    assert "supervisor" in kinds(record)
+    assert "handover" in categories(record)
+    once = replay(tmp_path, "customer: could you pass me to somebody more senior please")
+    assert "supervisor" not in kinds(once)
+    assert "next_steps" in categories(once)  # asked once: offer, don't hand over yet
+
+
+def test_an_insult_without_swear_words_gets_a_boundary_step(tmp_path):
+    record = replay(
+        tmp_path,
+        "customer: you clearly haven't got the faintest idea what you're doing",
+    )
+    boundary = [s for s in record.suggestions if s.category == "boundary"]
+    assert boundary and "abusive" in boundary[0].reason
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "oh I'm such a clot, I gave you the old postcode",
+        "silly me, I've been typing my password with caps lock on, how stupid am I",
+    ],
+)
+def test_a_caller_running_themselves_down_is_not_insulting_the_agent(tmp_path, line):
+    record = replay(tmp_path, f"customer: {line}")
+    assert "boundary" not in categories(record)
+    assert all(t.level == "calm" for t in record.tensions)
+
+
+def test_a_second_threat_straight_after_the_first_is_counted_too(tmp_path):
+    record = replay(
+        tmp_path,
+        "customer: I will hurt you",
+        "customer: and then I will kill you",
+    )
+    threats = [h for h in record.hits if h.unsafe]
+    assert len(threats) == 2
+    assert {h.words for h in threats} == {"hurt you", "kill you"}
+
+
+def test_an_angrier_line_scores_higher_than_a_milder_one(tmp_path):
+    """The score the agent sees carries the words' strength, not only whether a phrase
+    matched."""
+    pairs = [
+        ("it's a bit slow today", "this is dragging on forever and I'm losing patience"),
+        ("the parcel hasn't come yet", "for the third week running you people have lost it"),
+        ("can you check that again", "you have no clue and it shows every single time"),
+    ]
+    for milder, angrier in pairs:
+        low = max(t.score for t in replay(tmp_path, f"customer: {milder}").tensions)
+        high = max(t.score for t in replay(tmp_path, f"customer: {angrier}").tensions)
+        assert high > low, (milder, low, angrier, high)
+
+
+def test_a_long_vent_gets_a_listening_prompt_when_it_ends(tmp_path):
+    rant = [
+        "so I ordered the sofa back in march and paid in full that same afternoon",
+        "then they said the delivery would be june and nobody turned up that day",
+        "I took a day off work for it and rang three times and got three stories",
+        "then in july someone finally came and it was the wrong colour and scratched",
+        "and now I'm told the replacement is months away and I'm still paying for it",
+    ]
+    lines = [f"[00:{i * 6:02d}] customer: {part}" for i, part in enumerate(rant)]
+    record = replay(tmp_path, *lines, "[00:34] agent: I see")
+    listening = [s for s in record.suggestions if s.category == "listening"]
+    assert listening and "long venting" in listening[0].reason
+
+
+def test_sarcasm_again_and_again_gets_a_response(tmp_path):
+    record = replay(
+        tmp_path,
+        "customer: oh great, another twenty minutes on hold",
+        "agent: sorry about the wait",
+        "customer: yeah right, like that's going to happen",
+        "agent: I understand",
+        "customer: oh perfect, now the line is crackling too",
+    )
+    reasons = [s.reason for s in record.suggestions]
+    assert any("sarcasm" in reason for reason in reasons), reasons
