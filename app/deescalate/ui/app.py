@@ -73,8 +73,8 @@ class OverlayApp(QObject):
         # Clicks must reach Acknowledge while an escalation waits for it.
         self.window.set_click_through(self.session.settings.click_through and not state.escalate)
         if self.tray is not None:
-            self.tray.setIcon(level_icon(state.level))
-            self.tray.setToolTip(f"Deescalate: {state.level}")
+            self.tray.setIcon(level_icon(state.shown_level))
+            self.tray.setToolTip(f"Deescalate: {state.shown_level}")
 
     def start(self) -> None:
         self.render()
