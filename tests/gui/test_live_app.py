@@ -283,3 +283,29 @@ def test_a_launch_with_a_broken_phrasebook_in_the_settings_opens_with_the_defaul
     assert app.poll() is None, "the app did not keep running"
     log = (tmp_path / "state" / "deescalate" / "log" / "deescalate.log").read_text()
     assert "gone.yaml" in log and "using the default one" in log
+
+
+def test_a_shortcut_another_program_holds_is_named_on_the_overlay_and_in_the_log(
+    qtbot, open_overlay, capfd, caplog
+):
+    from Xlib import XK, X, display
+
+    other = display.Display()  # another program holding Ctrl+Alt+A
+    keycode = other.keysym_to_keycode(XK.string_to_keysym("a"))
+    mask = X.ControlMask | X.Mod1Mask
+    for extra in (0, X.LockMask, X.Mod2Mask, X.LockMask | X.Mod2Mask):
+        other.screen().root.grab_key(keycode, mask | extra, True, X.GrabModeAsync, X.GrabModeAsync)
+    other.sync()
+    try:
+        app = open_overlay(mode="demo")
+        app.start()
+        qtbot.waitUntil(lambda: "taken" in app.window.problem.text(), timeout=3_000)
+        shown = app.window.problem.text()
+        assert "<ctrl>+<alt>+a" in shown and "another program" in shown
+        assert "shortcut_acknowledge" in shown, "the fix is not named"
+        assert "<ctrl>+<alt>+d" not in shown, "the free shortcut was reported too"
+        assert any("already taken" in r.getMessage() for r in caplog.records)
+        assert "BadAccess" not in capfd.readouterr().err
+        xdotool("key", "ctrl+alt+d")  # the free one still works
+    finally:
+        other.close()

@@ -165,6 +165,8 @@ class OverlayApp(QObject):
         problem = self.shortcuts.start()
         if problem:
             log.info("%s", problem)
+        if self.shortcuts.broken:  # the agent expects them to work: say so on the overlay
+            self.session.report_problem("shortcuts", problem[0].upper() + problem[1:] + ".")
 
     # --- menus ---------------------------------------------------------------------------
 
