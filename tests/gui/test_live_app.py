@@ -77,7 +77,7 @@ def test_closing_settings_keeps_the_app_and_its_call_running(
 
 
 def test_acknowledge_can_be_clicked_with_click_through_on_and_unticking_it_takes_effect(
-    qtbot, open_overlay
+    qtbot, tray_host, open_overlay
 ):
     app = open_overlay(config.Settings(engine="none", click_through=True), mode="demo")
     assert app.window.click_through, "click-through is on while calm"
@@ -146,6 +146,29 @@ def test_global_shortcuts_dismiss_and_acknowledge_while_another_window_has_focus
     assert [(r["suggestion_id"], r["action"]) for r in records.feedback_rows()] == [
         ("listen_summary", "dismissed")
     ]
+
+
+def test_without_a_system_tray_click_through_never_locks_the_agent_out_of_the_menu(
+    qtbot, open_overlay
+):
+    assert not QSystemTrayIcon.isSystemTrayAvailable(), "this test needs a desktop with no tray"
+    app = open_overlay(config.Settings(engine="none", click_through=True), mode="demo")
+    assert not app.window.click_through, "click-through on with nothing else to reach the menu"
+    assert (
+        "system tray" in app.window.problem.text() and "click-through" in app.window.problem.text()
+    )
+    qtbot.wait(300)
+    menu = app.window.menu_button.menu()
+    opened = []
+
+    def close_menu() -> None:  # the menu runs its own loop until it closes
+        opened.append(menu.isVisible())
+        menu.hide()
+
+    QTimer.singleShot(1000, close_menu)
+    click_at(app.window.menu_button)  # a real click through the X server
+    qtbot.waitUntil(lambda: bool(opened), timeout=5_000)
+    assert opened == [True], "the ☰ menu did not open on a click"
 
 
 def test_without_a_system_tray_the_overlay_has_the_menu(open_overlay):

@@ -35,6 +35,10 @@ from deescalate.ui.shortcuts import GlobalShortcuts
 log = logging.getLogger(__name__)
 
 POLL_MS = 150
+NO_CLICK_THROUGH = (
+    "Click-through is off: this desktop has no system tray, so the overlay's ☰ menu must "
+    "stay clickable. Add a tray, or untick click-through in Settings."
+)
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143
 
 
@@ -70,8 +74,10 @@ class OverlayApp(QObject):
     def render(self) -> None:
         state = self.session.state
         self.window.render(state, self.session.phrasebook.escalate_steps)
-        # Clicks must reach Acknowledge while an escalation waits for it.
-        self.window.set_click_through(self.session.settings.click_through and not state.escalate)
+        # Clicks must reach Acknowledge while an escalation waits for it, and the ☰ menu
+        # always when there is no tray to reach the menu from.
+        wanted = self.session.settings.click_through and not state.escalate
+        self.window.set_click_through(wanted and self.tray is not None)
         if self.tray is not None:
             self.tray.setIcon(level_icon(state.shown_level))
             self.tray.setToolTip(f"Deescalate: {state.shown_level}")
@@ -150,6 +156,10 @@ class OverlayApp(QObject):
 
     def apply_look(self) -> None:
         settings = self.session.settings
+        self.session.report_problem(
+            "click-through",
+            NO_CLICK_THROUGH if settings.click_through and self.tray is None else None,
+        )
         self.window.setWindowOpacity(settings.opacity)
         self.window.show_transcript = settings.show_transcript
         self.window.set_font_size(settings.font_size)
