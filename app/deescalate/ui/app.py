@@ -8,7 +8,10 @@ The session is built by `deescalate.bootstrap` and handed to `run_app`.
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import signal
+import subprocess
 import sys
 import threading
 from collections.abc import Callable
@@ -24,9 +27,11 @@ from deescalate.ui.qt import (
     QIcon,
     QLockFile,
     QMenu,
+    QMessageBox,
     QObject,
     QPixmap,
     QSystemTrayIcon,
+    Qt,
     QTimer,
     Signal,
 )
@@ -40,6 +45,7 @@ NO_CLICK_THROUGH = (
     "stay clickable. Add a tray, or untick click-through in Settings."
 )
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+STARTUP_TITLE = "Deescalate can't start"
 
 
 class OverlayApp(QObject):
@@ -254,6 +260,31 @@ def handle_signals(qt_app: QApplication) -> QTimer:
     wake.timeout.connect(lambda: None)
     wake.start(200)
     return wake
+
+
+def show_startup_problem(message: str) -> None:
+    """A problem that stops the app before its overlay opens, in a window of its own (or a
+    desktop notification when no window can open)."""
+    if not (
+        sys.platform == "win32" or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        notify(message)
+        return
+    prepare_qt_app()
+    box = QMessageBox(QMessageBox.Icon.Critical, STARTUP_TITLE, message)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.exec()
+
+
+def notify(message: str) -> None:
+    """A desktop notification, where the desktop has a notification service."""
+    if shutil.which("notify-send"):
+        subprocess.run(
+            ["notify-send", "--urgency=critical", STARTUP_TITLE, message],
+            check=False,
+            timeout=10,
+            capture_output=True,
+        )
 
 
 def prepare_qt_app() -> QApplication:
