@@ -12,7 +12,9 @@ process), so what only the terminal commands use is imported when they use it.
 
 from __future__ import annotations
 
+import difflib
 import logging
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +25,7 @@ from deescalate.call.process import ProcessCallRunner
 from deescalate.config import paths
 from deescalate.config.logs import setup_logging
 from deescalate.config.policy import read_policy, report_problems
-from deescalate.config.settings import Settings, load_settings
+from deescalate.config.settings import ENV_PREFIX, Settings, load_settings, machine_config_path
 from deescalate.records.redact import redact
 from deescalate.records.store import RecordStore
 from deescalate.records.writer import RecordReader, RecordWriter
@@ -41,11 +43,16 @@ if TYPE_CHECKING:  # the window's process never loads the call's runtime
 log = logging.getLogger(__name__)
 
 
+OTHER_VARIABLES = ("DATA",)
+"""`DEESCALATE_…` variables that are not settings (the benchmarks' data)."""
+
+
 def configure(
     command_line: Mapping[str, Any] | None = None, verbose: bool = False, debug: bool = False
 ) -> Settings:
     """Settings from every layer, and logging set up where they say. Raises ConfigError."""
     setup_logging(verbose, debug)
+    warn_unknown_variables(os.environ)
     loaded = load_settings(command_line=command_line)
     settings = loaded.settings
     if settings.log_dir:
@@ -55,6 +62,42 @@ def configure(
     for line in loaded.ignored:
         log.warning("%s", line)
     return settings
+
+
+def warn_unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """A `DEESCALATE_…` variable that names no setting is a typo the agent would never
+    notice (it is ignored): one warning each, with the nearest setting. Returns them."""
+    known = {ENV_PREFIX + key.upper() for key in Settings.model_fields if key != "locked"}
+    known |= {ENV_PREFIX + name for name in OTHER_VARIABLES}
+    unknown = sorted(n for n in environ if n.startswith(ENV_PREFIX) and n not in known)
+    for name in unknown:
+        near = difflib.get_close_matches(name, sorted(known), n=1)
+        hint = f"did you mean {near[0]}? " if near else ""
+        log.warning(
+            "environment variable %s is not a setting and is ignored: %sthe settings are "
+            "listed by `deescalate config show`.",
+            name,
+            hint,
+        )
+    return unknown
+
+
+def describe_settings_problem(message: str) -> str:
+    """A settings problem as the agent should read it: the policy file is IT's to fix."""
+    if str(machine_config_path()) in message:
+        return (
+            f"{message}\nThis file is your organisation's Deescalate policy: contact IT, "
+            "who can fix it (you can't)."
+        )
+    return message
+
+
+def show_startup_problem(message: str) -> None:
+    """Settings that stop the app before its overlay opens: in a window (an app started
+    from the desktop has nobody reading its stderr), or a desktop notification."""
+    from deescalate.ui.app import show_startup_problem as show
+
+    show(message)
 
 
 # --- the seat: the overlay's session -------------------------------------------------------

@@ -15,7 +15,7 @@ from deescalate.config.settings import Settings
 from deescalate.records.store import RecordStore
 from deescalate.ui.app import OverlayApp
 from deescalate.ui.overlay import OverlayWindow
-from deescalate.ui.qt import QSettings
+from deescalate.ui.qt import QSettings, QSystemTrayIcon
 from tests.conftest import ARTIFACTS
 
 SHOTS = ARTIFACTS / "screenshots"
@@ -93,6 +93,20 @@ def open_overlay(qtbot, tmp_path):
     yield _open
     for app in opened:
         app.stop()
+
+
+@pytest.fixture
+def tray_host():
+    """A real system tray host (trayer) on the virtual display."""
+    if not shutil.which("trayer"):
+        pytest.fail("trayer is not installed: run `make test`, which installs it.")
+    host = subprocess.Popen(["trayer"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not QSystemTrayIcon.isSystemTrayAvailable() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    yield host
+    host.terminate()
+    host.wait(10)
 
 
 @pytest.fixture(scope="session")

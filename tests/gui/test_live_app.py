@@ -77,7 +77,7 @@ def test_closing_settings_keeps_the_app_and_its_call_running(
 
 
 def test_acknowledge_can_be_clicked_with_click_through_on_and_unticking_it_takes_effect(
-    qtbot, open_overlay
+    qtbot, tray_host, open_overlay
 ):
     app = open_overlay(config.Settings(engine="none", click_through=True), mode="demo")
     assert app.window.click_through, "click-through is on while calm"
@@ -146,6 +146,29 @@ def test_global_shortcuts_dismiss_and_acknowledge_while_another_window_has_focus
     assert [(r["suggestion_id"], r["action"]) for r in records.feedback_rows()] == [
         ("listen_summary", "dismissed")
     ]
+
+
+def test_without_a_system_tray_click_through_never_locks_the_agent_out_of_the_menu(
+    qtbot, open_overlay
+):
+    assert not QSystemTrayIcon.isSystemTrayAvailable(), "this test needs a desktop with no tray"
+    app = open_overlay(config.Settings(engine="none", click_through=True), mode="demo")
+    assert not app.window.click_through, "click-through on with nothing else to reach the menu"
+    assert (
+        "system tray" in app.window.problem.text() and "click-through" in app.window.problem.text()
+    )
+    qtbot.wait(300)
+    menu = app.window.menu_button.menu()
+    opened = []
+
+    def close_menu() -> None:  # the menu runs its own loop until it closes
+        opened.append(menu.isVisible())
+        menu.hide()
+
+    QTimer.singleShot(1000, close_menu)
+    click_at(app.window.menu_button)  # a real click through the X server
+    qtbot.waitUntil(lambda: bool(opened), timeout=5_000)
+    assert opened == [True], "the ☰ menu did not open on a click"
 
 
 def test_without_a_system_tray_the_overlay_has_the_menu(open_overlay):
@@ -283,3 +306,29 @@ def test_a_launch_with_a_broken_phrasebook_in_the_settings_opens_with_the_defaul
     assert app.poll() is None, "the app did not keep running"
     log = (tmp_path / "state" / "deescalate" / "log" / "deescalate.log").read_text()
     assert "gone.yaml" in log and "using the default one" in log
+
+
+def test_a_shortcut_another_program_holds_is_named_on_the_overlay_and_in_the_log(
+    qtbot, open_overlay, capfd, caplog
+):
+    from Xlib import XK, X, display
+
+    other = display.Display()  # another program holding Ctrl+Alt+A
+    keycode = other.keysym_to_keycode(XK.string_to_keysym("a"))
+    mask = X.ControlMask | X.Mod1Mask
+    for extra in (0, X.LockMask, X.Mod2Mask, X.LockMask | X.Mod2Mask):
+        other.screen().root.grab_key(keycode, mask | extra, True, X.GrabModeAsync, X.GrabModeAsync)
+    other.sync()
+    try:
+        app = open_overlay(mode="demo")
+        app.start()
+        qtbot.waitUntil(lambda: "taken" in app.window.problem.text(), timeout=3_000)
+        shown = app.window.problem.text()
+        assert "<ctrl>+<alt>+a" in shown and "another program" in shown
+        assert "shortcut_acknowledge" in shown, "the fix is not named"
+        assert "<ctrl>+<alt>+d" not in shown, "the free shortcut was reported too"
+        assert any("already taken" in r.getMessage() for r in caplog.records)
+        assert "BadAccess" not in capfd.readouterr().err
+        xdotool("key", "ctrl+alt+d")  # the free one still works
+    finally:
+        other.close()

@@ -2,26 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import time
-
-import pytest
-
-from deescalate.ui.qt import QPoint, QSystemTrayIcon
-
-
-@pytest.fixture
-def tray_host():
-    if not shutil.which("trayer"):
-        pytest.fail("trayer is not installed: run `make test`, which installs it.")
-    host = subprocess.Popen(["trayer"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while not QSystemTrayIcon.isSystemTrayAvailable() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    yield host
-    host.terminate()
-    host.wait(10)
+from deescalate.ui.qt import QPoint
 
 
 def test_tray_menu_starts_and_stops_the_call_and_the_icon_shows_the_level(

@@ -73,7 +73,9 @@ def test_actions_taken_are_only_the_suggestions_marked_used_and_spoken_numbers_a
     assert "nine one seven" not in str(stored), "spoken digits kept in the call's events"
     session.apply(EscalateEvent(20.0, "threat again"))  # the same call: the same record
     session.apply(CallEvent(30.0, "ended"))
-    assert session.state.offer_incident, "not offered once the call ended"
+    assert session.state.escalate is not None, "the escalation left with the call"
+    session.act("acknowledged")
+    assert session.state.offer_incident, "not offered once acknowledged after the call"
     assert session.writer.flush(5)
     assert len(records.incidents()) == 1
     session.close()

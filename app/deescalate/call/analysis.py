@@ -17,7 +17,9 @@ from deescalate.tension.detector import TICK, Assessment, TensionDetector, tensi
 
 CALL_ENDS_AFTER = 30.0
 """Seconds without customer speech after which a live call counts as ended; the next
-customer speech starts a new call with a fresh detector and advisor."""
+customer speech starts a new call with a fresh detector and advisor. A call whose
+escalation waits for the agent's acknowledgement never ends on silence: putting the caller
+on hold is one of the escalation's own steps."""
 
 
 class CallAnalysis:
@@ -44,6 +46,10 @@ class CallAnalysis:
     def __call__(self, event: Event) -> None:
         if self._split_calls and isinstance(event, VoiceEvent) and event.speaker == "customer":
             self._track_call(event)
+        if not self._in_call:  # between calls: no level or prompt from the last caller
+            if not isinstance(event, VoiceEvent):
+                self._emit(event)
+            return
         self._publish(self.detector.feed(event))
         if not isinstance(event, VoiceEvent):
             self._emit(event)
@@ -59,7 +65,11 @@ class CallAnalysis:
                 self.detector.advance(voice.t - voice.t % 0.5)
                 self.advisor = Advisor(self.phrasebook, self._coaching)
                 self._emit(CallEvent(voice.t, "started"))
-        elif self._in_call and voice.t - self._last_speech >= CALL_ENDS_AFTER:
+        elif (
+            self._in_call
+            and voice.t - self._last_speech >= CALL_ENDS_AFTER
+            and not self._escalation_waiting()
+        ):
             self._in_call = False
             self._emit(CallEvent(voice.t, "ended"))
 
@@ -72,10 +82,17 @@ class CallAnalysis:
         """End of the call at call time `t`: assess up to it, and the moment after."""
         self._publish(self.detector.advance(t + TICK))
 
-    def _publish(self, assessments: list[Assessment]) -> None:
+    def _escalation_waiting(self) -> bool:
+        self._take_acknowledgement()
+        return self.advisor.escalated
+
+    def _take_acknowledgement(self) -> None:
         if self._acknowledged.is_set():
             self._acknowledged.clear()
             self.advisor.acknowledge()
+
+    def _publish(self, assessments: list[Assessment]) -> None:
+        self._take_acknowledgement()
         for assessment in assessments:
             self._emit(tension_event(assessment))
             for event in self.advisor.update(assessment):

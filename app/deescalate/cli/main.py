@@ -75,7 +75,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         handler = getattr(args, "func", None) or calls.cmd_start
         return handler(args, settings)
-    except (BadInput, ConfigError) as exc:
+    except ConfigError as exc:
+        message = bootstrap.describe_settings_problem(str(exc))
+        log.error("settings not usable: %s", message)
+        print(f"{APP_NAME}: {message}", file=sys.stderr)
+        if args.command in (None, "overlay"):  # the app: maybe started from the desktop
+            bootstrap.show_startup_problem(message)
+        return EXIT_BAD_INPUT
+    except BadInput as exc:
         print(f"{APP_NAME}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

@@ -16,8 +16,11 @@ from deescalate.core.events import (
     TensionEvent,
     TranscriptEvent,
 )
+from deescalate.core.facts import RANK
 from deescalate.session.problems import Problems
 
+ESCALATION_PROMPTS = ("escalate", "handover")
+"""Categories of the prompt an escalation shows; acknowledging it clears it."""
 PROBLEM_STATES = {
     "lost": "audio lost",
     "silent": "no sound for a minute",
@@ -56,6 +59,15 @@ class DisplayState:
     """The supervisor alert's progress: "", "recording…", "recorded", "sent", ..."""
     incident: str | None = None
     """The key of an incident record waiting for the agent to complete it."""
+    _escalated_level: str = "calm"
+
+    @property
+    def shown_level(self) -> str:
+        """The level on the badge: while an escalation waits, never below the level that
+        brought it (a caller on hold calms down; the threat is still there)."""
+        if self.escalate is None:
+            return self.level
+        return max(self.level, self._escalated_level, key=lambda level: RANK[level])
 
     def apply(self, event: Event) -> None:
         self.t = max(self.t, event.t)
@@ -67,26 +79,41 @@ class DisplayState:
             case EscalateEvent():
                 self.escalate = event
                 self.alert = ""
+                self._escalated_level = "unsafe" if event.kind == "threat" else self.level
             case RunningEvent():
                 self.engine, self.demo, self.demo_reason = event.engine, event.demo, event.detail
                 self.in_call = event.demo  # a live call starts when the customer speaks
                 self.problems.report("call", None)  # a call is running: its old trouble is over
+                self._forget_last_call()
             case StatusEvent():
                 self.sources[event.speaker] = event.state
             case ErrorEvent():
                 self.problems.report("call", event.message)
             case TranscriptEvent(speaker="customer", spotted=False):
                 self.partial = event.text  # a spotter's guess is never shown as their words
+            case CallEvent(state="started"):
+                self.in_call = True
+                self._forget_last_call()
             case CallEvent():
-                self.in_call = event.state == "started"
-                self.level, self.score, self.reasons = "calm", 0.0, ()
-                self.suggestion = self.escalate = None
-                self.partial = ""
+                self.in_call = False
+                if self.escalate is None:  # a held escalation keeps what explains it
+                    self._forget_last_call()
+
+    def _forget_last_call(self) -> None:
+        """A new call (or the end of one): the last caller's level, prompt and words go; an
+        escalation stays until the agent acknowledges it, whatever happened to the call."""
+        self.level, self.score, self.reasons = "calm", 0.0, ()
+        self.partial = ""
+        if self.escalate is None:
+            self.suggestion = None
 
     @property
     def why(self) -> str:
-        """The largest reasons behind the score, for the why line."""
-        return ", ".join(describe(r) for r in self.reasons[:3])
+        """The why line: the reasons behind the escalation or the suggestion on screen, and
+        nothing once the agent has dealt with it."""
+        if self.escalate is not None:
+            return ", ".join(describe(r) for r in self.reasons[:3]) or self.escalate.reason
+        return self.suggestion.reason if self.suggestion is not None else ""
 
     @property
     def error(self) -> str:
@@ -103,8 +130,10 @@ class DisplayState:
     def acknowledge(self) -> None:
         self.escalate = None
         self.alert = ""
-        if self.suggestion is not None and self.suggestion.category == "escalate":
+        if self.suggestion is not None and self.suggestion.category in ESCALATION_PROMPTS:
             self.suggestion = None
+        if not self.in_call:  # the call it belonged to is over
+            self._forget_last_call()
 
     def clear_suggestion(self) -> None:
         self.suggestion = None

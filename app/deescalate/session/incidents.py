@@ -142,15 +142,24 @@ class IncidentDesk:
     def alert_supervisor(self) -> None:
         state = self.state
         reason = state.escalate.reason if state.escalate else "agent asked for help"
-        if self._incident is None or self._incident.call is not self._notes.call:
+        held = state.escalate is not None and self._incident is not None
+        if not held and (self._incident is None or self._incident.call is not self._notes.call):
             self.escalated(reason)
-        assert self._incident is not None
-        self._incident.alerted = True
+        # An escalation held on screen after its call ended (or the next one began) is
+        # still that call's incident: the alert goes on its record.
+        incident = self._incident
+        assert incident is not None
+        incident.alerted = True
         state.alert = "recording…"
+        actions = UpdateIncidentActions(incident.key, self._actions(incident))
         if self.notifier is None:
-            self._update_actions(lambda _: self.later(lambda: setattr(state, "alert", "recorded")))
+
+            def recorded(_result: object) -> None:
+                self.later(lambda: setattr(state, "alert", "recorded"))
+
+            self.writer.submit(actions, recorded)
             return
-        self._update_actions()
+        self.writer.submit(actions)
         self.notifier.send(self._alert(reason))
 
     def _alert(self, reason: str) -> Alert:

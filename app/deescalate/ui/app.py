@@ -8,7 +8,10 @@ The session is built by `deescalate.bootstrap` and handed to `run_app`.
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import signal
+import subprocess
 import sys
 import threading
 from collections.abc import Callable
@@ -24,9 +27,11 @@ from deescalate.ui.qt import (
     QIcon,
     QLockFile,
     QMenu,
+    QMessageBox,
     QObject,
     QPixmap,
     QSystemTrayIcon,
+    Qt,
     QTimer,
     Signal,
 )
@@ -35,7 +40,12 @@ from deescalate.ui.shortcuts import GlobalShortcuts
 log = logging.getLogger(__name__)
 
 POLL_MS = 150
+NO_CLICK_THROUGH = (
+    "Click-through is off: this desktop has no system tray, so the overlay's ☰ menu must "
+    "stay clickable. Add a tray, or untick click-through in Settings."
+)
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+STARTUP_TITLE = "Deescalate can't start"
 
 
 class OverlayApp(QObject):
@@ -70,11 +80,13 @@ class OverlayApp(QObject):
     def render(self) -> None:
         state = self.session.state
         self.window.render(state, self.session.phrasebook.escalate_steps)
-        # Clicks must reach Acknowledge while an escalation waits for it.
-        self.window.set_click_through(self.session.settings.click_through and not state.escalate)
+        # Clicks must reach Acknowledge while an escalation waits for it, and the ☰ menu
+        # always when there is no tray to reach the menu from.
+        wanted = self.session.settings.click_through and not state.escalate
+        self.window.set_click_through(wanted and self.tray is not None)
         if self.tray is not None:
-            self.tray.setIcon(level_icon(state.level))
-            self.tray.setToolTip(f"Deescalate: {state.level}")
+            self.tray.setIcon(level_icon(state.shown_level))
+            self.tray.setToolTip(f"Deescalate: {state.shown_level}")
 
     def start(self) -> None:
         self.render()
@@ -150,6 +162,10 @@ class OverlayApp(QObject):
 
     def apply_look(self) -> None:
         settings = self.session.settings
+        self.session.report_problem(
+            "click-through",
+            NO_CLICK_THROUGH if settings.click_through and self.tray is None else None,
+        )
         self.window.setWindowOpacity(settings.opacity)
         self.window.show_transcript = settings.show_transcript
         self.window.set_font_size(settings.font_size)
@@ -165,6 +181,8 @@ class OverlayApp(QObject):
         problem = self.shortcuts.start()
         if problem:
             log.info("%s", problem)
+        if self.shortcuts.broken:  # the agent expects them to work: say so on the overlay
+            self.session.report_problem("shortcuts", problem[0].upper() + problem[1:] + ".")
 
     # --- menus ---------------------------------------------------------------------------
 
@@ -242,6 +260,31 @@ def handle_signals(qt_app: QApplication) -> QTimer:
     wake.timeout.connect(lambda: None)
     wake.start(200)
     return wake
+
+
+def show_startup_problem(message: str) -> None:
+    """A problem that stops the app before its overlay opens, in a window of its own (or a
+    desktop notification when no window can open)."""
+    if not (
+        sys.platform == "win32" or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        notify(message)
+        return
+    prepare_qt_app()
+    box = QMessageBox(QMessageBox.Icon.Critical, STARTUP_TITLE, message)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.exec()
+
+
+def notify(message: str) -> None:
+    """A desktop notification, where the desktop has a notification service."""
+    if shutil.which("notify-send"):
+        subprocess.run(
+            ["notify-send", "--urgency=critical", STARTUP_TITLE, message],
+            check=False,
+            timeout=10,
+            capture_output=True,
+        )
 
 
 def prepare_qt_app() -> QApplication:

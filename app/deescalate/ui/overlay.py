@@ -215,7 +215,7 @@ class OverlayWindow(QWidget):
     # --- rendering ---------------------------------------------------------------------
 
     def render(self, state: DisplayState, escalate_steps: list[str] = ()) -> None:
-        self.meter.set(state.level, state.score)
+        self.meter.set(state.shown_level, state.score)
         escalating = state.escalate is not None
         kind = state.escalate.kind if state.escalate is not None else ""
         # Re-polish only on a change: the style sheet picks the escalate look from it.
@@ -255,9 +255,7 @@ class OverlayWindow(QWidget):
         self.acknowledge.setVisible(escalating)
         self._incident_id = state.incident
         self.incident.setVisible(state.offer_incident)
-        why = f"Why: {state.why}" if state.why and state.level != "calm" else ""
-        if suggestion is not None and not escalating:
-            why = f"Why: {suggestion.reason}"
+        why = f"Why: {state.why}" if state.why else ""
         self.why.setText(self._elide(self.why, why))
         self.why.setVisible(bool(why))
         self.status.setText(self._elide(self.status, state.status_line))

@@ -57,6 +57,8 @@ class GlobalShortcuts(QObject):
         self._bindings = bindings
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.broken = False
+        """A shortcut the agent set up does not work (taken, or not a key): worth showing."""
 
     def start(self) -> str:
         """Starts listening; returns "" or why shortcuts can't work on this desktop."""
@@ -67,23 +69,38 @@ class GlobalShortcuts(QObject):
         ):
             return "keyboard shortcuts need an X11 desktop here; use the overlay's buttons"
         try:
-            display, grabs = self._grab()
+            display, grabs, taken = self._grab()
         except Exception as exc:  # no X server, a bad key name in the settings
+            self.broken = isinstance(exc, ShortcutError)
             log.warning("global shortcuts unavailable: %s", exc)
             return f"keyboard shortcuts unavailable ({exc}); use the overlay's buttons"
         self._thread = threading.Thread(
             target=self._listen, args=(display, grabs), name="shortcuts", daemon=True
         )
         self._thread.start()
-        log.info("global shortcuts: %s", ", ".join(f"{k} {v}" for k, v in self._bindings.items()))
+        working = [f"{k} {v}" for k, v in self._bindings.items() if k not in taken]
+        log.info("global shortcuts: %s", ", ".join(working) or "none")
+        if taken:
+            self.broken = True
+            problem = (
+                f"keyboard shortcut {' and '.join(taken)} is already taken by another program: "
+                "choose another (shortcut_acknowledge, shortcut_dismiss in the settings file) "
+                "or use the overlay's buttons"
+            )
+            log.warning("%s", problem)
+            return problem
         return ""
 
     def _grab(self):
-        from Xlib import XK, X, display
+        """Grabs every binding; returns the connection, the grabs that hold, and the
+        combinations another program had already grabbed (X answers those with BadAccess,
+        which is caught here instead of being printed)."""
+        from Xlib import XK, X, display, error
 
         connection = display.Display()
         root = connection.screen().root
         grabs: dict[tuple[int, int], str] = {}
+        taken: list[str] = []
         for combo, action in self._bindings.items():
             names, key = parse(combo)
             keycode = connection.keysym_to_keycode(XK.string_to_keysym(key))
@@ -92,12 +109,21 @@ class GlobalShortcuts(QObject):
             mask = 0
             for name in names:
                 mask |= getattr(X, name)
+            refused = error.CatchError(error.BadAccess)
             # Caps Lock and Num Lock change the modifier state: grab with each of them too.
             for extra in (0, X.LockMask, X.Mod2Mask, X.LockMask | X.Mod2Mask):
-                root.grab_key(keycode, mask | extra, True, X.GrabModeAsync, X.GrabModeAsync)
+                root.grab_key(
+                    keycode, mask | extra, True, X.GrabModeAsync, X.GrabModeAsync, onerror=refused
+                )
+            connection.sync()
+            if refused.get_error() is not None:
+                taken.append(combo)
+                for extra in (0, X.LockMask, X.Mod2Mask, X.LockMask | X.Mod2Mask):
+                    root.ungrab_key(keycode, mask | extra)
+                continue
             grabs[(keycode, mask)] = action
         connection.sync()
-        return connection, grabs
+        return connection, grabs, taken
 
     def _listen(self, connection, grabs: dict[tuple[int, int], str]) -> None:
         from Xlib import X
