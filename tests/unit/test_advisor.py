@@ -145,3 +145,37 @@ def test_a_boundary_quotes_what_open_recognition_heard_not_the_spotter_guess():
     boundary = [s for s in suggestions(out) if s.category == "boundary"]
     assert len(boundary) == 1
     assert '"useless"' in boundary[0].reason and "stupid" not in boundary[0].reason
+
+
+def test_the_agents_voice_rising_with_a_tense_caller_gets_coaching_once():
+    from tests.unit.test_detector import voice
+
+    out: list[Event] = []
+    analysis = CallAnalysis(load_phrasebook(), out.append)
+    events: list = [voice(0.5 * i, "agent") for i in range(1, 41)]  # 20 s of a calm agent
+    events.append(
+        TranscriptEvent(21.0, "customer", "this is a joke, you lot are useless", True, 19.0, 21.0)
+    )
+    events += [voice(22.0 + 0.5 * i, "agent", loud=-14.0) for i in range(10)]  # then shouting
+    events += [voice(40.0 + 0.5 * i, "agent", loud=-14.0) for i in range(10)]  # and again
+    for event in sorted(events, key=lambda e: e.t):
+        analysis(event)
+    analysis.finish(60.0)
+    coaching = [s for s in suggestions(out) if s.category == "coaching"]
+    assert [s.id for s in coaching] == ["coach_lower_voice"]
+    assert "voice" in coaching[0].reason
+
+
+def test_an_agent_who_stays_calm_gets_no_voice_coaching():
+    from tests.unit.test_detector import voice
+
+    out: list[Event] = []
+    analysis = CallAnalysis(load_phrasebook(), out.append)
+    events: list = [voice(0.5 * i, "agent") for i in range(1, 81)]
+    events.append(
+        TranscriptEvent(21.0, "customer", "this is a joke, you lot are useless", True, 19.0, 21.0)
+    )
+    for event in sorted(events, key=lambda e: e.t):
+        analysis(event)
+    analysis.finish(60.0)
+    assert not [s for s in suggestions(out) if s.category == "coaching"]
