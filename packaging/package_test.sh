@@ -36,6 +36,10 @@ nice -n 10 "$scratch/src/packaging/build_package.sh" "$scratch/src" "$scratch/ou
 build_seconds=$((SECONDS - build_started))
 deb="$(ls "$scratch"/out/deescalate_*.deb)"
 ls "$scratch"/out/deescalate-*.tar.gz > /dev/null
+if [ -n "${PACKAGE_KEEP:-}" ]; then  # for tests/packaging/test_deb.py (PACKAGE_DIST)
+    mkdir -p "$PACKAGE_KEEP"
+    cp "$deb" "$scratch"/out/deescalate-*.tar.gz "$PACKAGE_KEEP"/
+fi
 
 step "install $(basename "$deb")"
 smoke_started=$SECONDS

@@ -46,6 +46,8 @@ from deescalate.tension.text_model import shipped_model  # noqa: E402
 
 COMMAND = "python tests/bench/bench_meaning.py"
 ALARMS = ("boundary", "escalate", "handover")
+FED_UP = "I've called four times about this and I'm fed up with the lot of you"
+"""An angry line before a threat: the call is tense when the threat comes."""
 BOOK = load_phrasebook()
 
 
@@ -138,12 +140,18 @@ def our_checks() -> dict:
                 text, label = row.rsplit("\t", 1)
                 sets[label.strip()].append(text)
     threats = [one_line(t) for t in sets["threat"]]
+    angry_first = [outcome(replay([("customer", FED_UP), ("customer", t)])) for t in sets["threat"]]
     senior = [outcome(replay([("customer", t), ("agent", "one moment"), ("customer", t)]))
               for t in sets["senior"]]
     abuse = [one_line(t) for t in sets["abuse"]]
     calm = [one_line(t) for t in sets["calm"]]
     return {
-        "check_threats_escalating": share(threats, lambda x: "threat" in x["kinds"]),
+        "check_threats_escalating_alone_in_a_calm_call": share(
+            threats, lambda x: "threat" in x["kinds"]
+        ),
+        "check_threats_escalating_after_an_angry_line": share(
+            angry_first, lambda x: "threat" in x["kinds"]
+        ),
         "check_senior_twice_handing_over": share(senior, lambda x: "supervisor" in x["kinds"]),
         "check_abuse_tense_or_boundary": share(abuse, lambda x: x["tense"] or x["boundary"]),
         "check_hard_calm_with_any_alarm": share(calm, lambda x: x["tense"] or x["alarm"]),

@@ -98,9 +98,9 @@ def test_a_threat_escalates_at_once_after_its_words_and_is_shown_moving_the_leve
 
 
 def test_the_summary_credits_the_cue_whose_points_took_the_call_to_tense(capsys, tmp_path):
-    """Repetition (9 of 32 points when the call turned tense) was needed for the change;
-    "nobody" (6 points) came with the change but the call would have turned tense without
-    it."""
+    """The angry words of the second line (the text model's points) were needed for the
+    change; "nobody" (6 points) came with the change but the call would have turned tense
+    without it."""
     path = tmp_path / "repeat.txt"
     path.write_text(
         "[00:01] customer: I have already told you, this is the third time I've called\n"
@@ -113,7 +113,7 @@ def test_the_summary_credits_the_cue_whose_points_took_the_call_to_tense(capsys,
     levels = next(line for line in lines if line.startswith("  levels: "))
     assert levels.startswith("  levels: calm → tense at 00:1")
     rise = levels.split(" at ")[-1]
-    repetition = next(line for line in lines if line.lstrip().startswith("repetition"))
-    assert f"moved the level (to tense at {rise})" in repetition
+    angry = next(line for line in lines if line.lstrip().startswith("negative_words"))
+    assert f"moved the level (to tense at {rise})" in angry and "awful" in angry
     absolute = next(line for line in lines if line.lstrip().startswith("absolute"))
     assert "did not move the level" in absolute

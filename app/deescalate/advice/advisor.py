@@ -21,6 +21,12 @@ the call is already tense, and is never quoted.
 
 from __future__ import annotations
 
+from deescalate.advice.cue_groups import (
+    ABUSE,
+    LISTENING_MOMENTS,
+    SENIOR_REQUESTS,
+    SOFT_CATEGORIES,
+)
 from deescalate.advice.phrasebook import Phrasebook, Response
 from deescalate.core.events import EscalateEvent, Event, SuggestionEvent
 from deescalate.core.facts import LEVELS, RANK
@@ -39,15 +45,6 @@ SAME_OUTBURST = 2.0
 """Abuse that begins within this many seconds of a boundary step being shown came before the
 agent could say it: the same outburst, not a reason for the next step."""
 HEATED_ESCALATE_AFTER = 40.0
-ABUSE = {"insult", "profanity", "abusive_words"}
-"""Listed abuse, and abuse the text model is sure of in words no list holds."""
-SENIOR_REQUESTS = {"supervisor_demand", "senior_request"}
-"""A listed request for a supervisor, and one the text model read in other words."""
-SOFT_CATEGORIES = ("listening", "calming", "positive_language", "next_steps")
-LISTENING_MOMENTS = {"repetition", "repeated_complaint", "long_venting", "repeated_sarcasm"}
-"""Cues that are the moment for listening and apology, whatever the level."""
-
-
 class Advisor:
     def __init__(self, phrasebook: Phrasebook, coaching: bool = True) -> None:
         self._responses = phrasebook.active_responses()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from deescalate.advice.advisor import (
+from deescalate.advice.cue_groups import (
     ABUSE,
     LISTENING_MOMENTS,
     SENIOR_REQUESTS,

@@ -193,7 +193,7 @@ def _level_path(record: CallRecord) -> str:
 def _by_cue(record: CallRecord) -> dict[str, list]:
     grouped: dict[str, list] = {}
     for hit in record.hits:
-        if hit.cue == "negative_words":
-            continue  # general sentiment, not a phrasebook cue; shown in the score instead
+        if hit.cue == "negative_words" and not record.raised_by("negative_words"):
+            continue  # heard in nearly every line; named here only when it moved the level
         grouped.setdefault(hit.cue, []).append(hit)
     return grouped

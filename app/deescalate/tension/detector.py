@@ -33,7 +33,7 @@ from deescalate.tension.text_model import TextScore, tokens
 from deescalate.tension.words import COMPLAINT_POINTS, CueMatch, WordCues
 
 TICK = 0.5
-SHOWN_POINTS = 0.5
+SHOWN_POINTS = 2.0
 """Reasons worth fewer points still count in the score but are not named."""
 HALF_LIFE = 20.0
 FORGET_AFTER = 10 * HALF_LIFE
@@ -93,6 +93,9 @@ REPEATED_SARCASM_POINTS = 12.0
 RUN_GAP = 2.0
 """Customer finals less than this apart, with no agent words between, are one stretch of
 talk (for venting heard in words)."""
+OVERLAP_KEPT = 0.5
+"""Share of the weaker of the model's and the listed phrases' points, for one utterance,
+added to the stronger: a little more evidence when both agree, never the two in full."""
 UNSURE_ABUSE_POINTS = 20.0
 """Abuse the model is not sure of counts, but can't make a call tense on its own: a
 recogniser's garble of "thank you very much" can read like "and you", and a polite caller
@@ -416,6 +419,10 @@ class TensionDetector:
         if score.heads["abuse"] < sure["abuse"] and self.words.model.abuse_leads(score, n_words):
             points = min(points, UNSURE_ABUSE_POINTS)
         cue, head = (ABUSIVE_WORDS, "abuse") if abusive else ("negative_words", "anger")
+        # The model and the listed phrases read the same words: together they count as the
+        # stronger of the two, plus a share of the weaker, not twice.
+        listed_points = sum(m.cue.weight for m in matches if not m.cue.unsafe)
+        points -= (1 - OVERLAP_KEPT) * min(points, listed_points)
         if points >= 0.05 or abusive:
             words = self.words
             shown = self._quote(event, score, head) if abusive else words.strongest_words(score)

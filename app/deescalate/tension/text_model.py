@@ -55,8 +55,9 @@ HEADS = ("anger", "abuse", "threat", "senior", "calm")
 """What the words can say, one head each: angry or annoyed, abuse aimed at the agent, a
 threat of harm, a request for someone senior, ordinary calm talk."""
 SURE_BARS = ("threat", "abuse", "senior", "threat_alone")
-MAX_POINTS = 50.0
-"""The most points the words' meaning can add on their own."""
+MAX_POINTS = 35.0
+"""The most points the words' meaning can add on their own: one line can make a call
+tense (25), not heated (60); as much as a raised voice can add."""
 RANKING_POINTS = 5.0
 """Of those, the share given by a gentle curve over the whole range: where the steep part
 is all but zero, a more likely angry utterance still scores a little higher."""

@@ -46,7 +46,11 @@ FIRST_PERSON = {"i", "i'm", "im", "i've", "i'd", "me", "myself", "my"}
 SECOND_PERSON = {"you", "you're", "youre", "your", "yours", "yourself", "ya", "u"}
 COMPLAINT_POINTS = 5.0
 """Model points from which the words count as a complaint (for repetition)."""
-NOT_SHOWN = {"i", "me", "my", "you", "your", "the", "a", "an", "is", "it", "this", "that", "to"}
+NOT_SHOWN = {
+    "i", "me", "my", "you", "your", "the", "a", "an", "is", "it", "this", "that", "to", "and",
+    "of", "in", "on", "at", "for", "be", "was", "are", "have", "i'm", "i've", "it's", "so",
+    "there", "they", "we", "just", "all", "with", "do", "not", "no",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,10 @@ class WordCues:
         return self._model.points(self.text_score(text), len(tokens(text)))
 
     def strongest_words(self, score: TextScore, head: str = "anger") -> str:
-        return ", ".join(w for w in score.strongest[head] if w not in NOT_SHOWN)
+        """The words that carried a head, for the why line: whole words with a meaning of
+        their own ("awful, bad"), not the pairs and pronouns around them."""
+        words = [w for name in score.strongest[head] for w in name.split()]
+        return ", ".join(dict.fromkeys(w for w in words if w not in NOT_SHOWN))
 
 
 def self_directed(text: str, start: int) -> bool:

@@ -1,0 +1,12 @@
+"""Which cues the advisor answers how: shared by the advisor and `phrasebook check`, and
+light enough for the window's process (no detector, no numpy)."""
+
+from __future__ import annotations
+
+ABUSE = {"insult", "profanity", "abusive_words"}
+"""Listed abuse, and abuse the text model is sure of in words no list holds."""
+SENIOR_REQUESTS = {"supervisor_demand", "senior_request"}
+"""A listed request for a supervisor, and one the text model read in other words."""
+SOFT_CATEGORIES = ("listening", "calming", "positive_language", "next_steps")
+LISTENING_MOMENTS = {"repetition", "repeated_complaint", "long_venting", "repeated_sarcasm"}
+"""Cues that are the moment for listening and apology, whatever the level."""
