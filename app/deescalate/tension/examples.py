@@ -59,9 +59,7 @@ def segments(text: str) -> list[Segment]:
         stretch = text[start:end]
         stripped = stretch.strip(" \t\n'\"")
         whole = (start, end) == (0, len(text))
-        if not re.search(r"\w", stripped) or (
-            not whole and len(stripped.split()) < MIN_PART_WORDS
-        ):
+        if not re.search(r"\w", stripped) or (not whole and len(stripped.split()) < MIN_PART_WORDS):
             continue
         start += stretch.index(stripped)
         end = start + len(stripped)
