@@ -97,16 +97,24 @@ class ExampleIndex:
         """Per cue id, the example the text (or a sentence or clause of it) comes closest
         to, when it reaches the cue's bar."""
         best: dict[str, ExampleHit] = {}
-        if not self._rows:
-            return best
-        for segment in segments(text):
-            for (cue, example), value in zip(self._rows, self.closeness(segment.text), strict=True):
-                bar = DEFAULT_CLOSENESS if cue.closeness is None else cue.closeness
-                if value < bar - 1e-9:
-                    continue
-                if cue.id not in best or value > best[cue.id].closeness:
-                    best[cue.id] = ExampleHit(cue, example, float(value), segment)
+        for hit in self.closest_each(text):
+            if hit.cue.id not in best or hit.closeness > best[hit.cue.id].closeness:
+                best[hit.cue.id] = hit
         return best
+
+    def closest_each(self, text: str) -> list[ExampleHit]:
+        """Every example the text (or a sentence or clause of it) comes close enough to,
+        each with its closest stretch of the text."""
+        best: dict[int, ExampleHit] = {}
+        if not self._rows:
+            return []
+        for segment in segments(text):
+            for row, value in enumerate(self.closeness(segment.text)):
+                cue, example = self._rows[row]
+                bar = DEFAULT_CLOSENESS if cue.closeness is None else cue.closeness
+                if value >= bar - 1e-9 and (row not in best or value > best[row].closeness):
+                    best[row] = ExampleHit(cue, example, float(value), segment)
+        return list(best.values())
 
 
 @functools.lru_cache(maxsize=16)
