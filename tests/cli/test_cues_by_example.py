@@ -172,6 +172,6 @@ def test_a_cue_with_neither_phrases_nor_examples_says_what_to_add(tmp_path, caps
     errors = [line for line in out.splitlines() if ": error: " in line]
     assert code == 2
     assert errors == [
-        f"{bad}:2: error: cues[id=leaving]: a cue needs `phrases:` or `examples:` (or both): "
-        "add what the caller says"
+        f"{bad}:2: error: cues[id=leaving].phrases: a cue needs `phrases:` or `examples:` "
+        "(or both): add what the caller says"
     ]

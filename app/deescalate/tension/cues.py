@@ -18,7 +18,7 @@ import itertools
 import re
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from deescalate.core.facts import Speaker
 
@@ -66,16 +66,20 @@ class Cue(BaseModel):
     """Heard from the customer, this takes the call straight to `unsafe`."""
     spot: bool = False
     """Give the phrases to the speech engine's keyword spotter too."""
-    phrases: list[str] = Field(default_factory=list)
     examples: list[str] = Field(default_factory=list)
     """Sentences an utterance may come close to in wording instead of saying a phrase."""
+    phrases: list[str] = Field(default_factory=list, validate_default=True)
     closeness: float | None = Field(default=None, ge=0, le=1)
     """How close (0-1) an utterance must come to one of the examples; unset: the default."""
     disabled: bool = False
 
     @field_validator("phrases")
     @classmethod
-    def _phrases_expand(cls, phrases: list[str]) -> list[str]:
+    def _phrases_expand(cls, phrases: list[str], info: ValidationInfo) -> list[str]:
+        if not phrases and info.data.get("examples") == []:
+            raise ValueError(
+                "a cue needs `phrases:` or `examples:` (or both): add what the caller says"
+            )
         for phrase in phrases:
             if phrase.count("(") != phrase.count(")") or "((" in phrase:
                 raise ValueError(f"unbalanced brackets in {phrase!r}")
@@ -92,14 +96,6 @@ class Cue(BaseModel):
             if not re.search(r"[A-Za-z0-9]", example):
                 raise ValueError(f"example {example!r} has no words: write a whole sentence")
         return examples
-
-    @model_validator(mode="after")
-    def _something_to_hear(self) -> Cue:
-        if not self.phrases and not self.examples:
-            raise ValueError(
-                "a cue needs `phrases:` or `examples:` (or both): add what the caller says"
-            )
-        return self
 
     def word_sequences(self) -> list[str]:
         return list(dict.fromkeys(s for p in self.phrases for s in expand(p)))
