@@ -161,7 +161,11 @@ def load_phrasebook(paths: Iterable[Path] = (DEFAULT_PHRASEBOOK,)) -> Phrasebook
 
 
 def _describe(exc: ValidationError, merged: dict, origin: dict, nodes: dict) -> PhrasebookError:
-    problems = [_problem(error, merged, origin, nodes) for error in exc.errors()]
+    problems = []
+    for error in exc.errors():
+        problem = _problem(error, merged, origin, nodes)
+        if problem not in problems:  # each bad item of a list gives the same one
+            problems.append(problem)
     message = "; ".join(f"{p['file']}:{p['line']}: {p['field']}: {p['message']}" for p in problems)
     return PhrasebookError(message, problems)
 
@@ -170,6 +174,8 @@ def _problem(error: dict, merged: dict, origin: dict, nodes: dict) -> dict:
     """Blames the file that set the field in error (or that added the item, for a missing
     field), so a typo in a team overlay is reported against the overlay."""
     loc = list(error["loc"])
+    if loc[2:3] == ["examples"] and error["type"] != "value_error":
+        loc = loc[:3]  # the list as a whole is of the wrong shape
     field = ".".join(str(p) for p in loc)
     path, node_loc = next(iter(nodes)), loc
     if loc and (loc[0],) in origin:
@@ -181,14 +187,30 @@ def _problem(error: dict, merged: dict, origin: dict, nodes: dict) -> dict:
         if found:
             path, index = found
             node_loc = [loc[0], index, *loc[2:]]
-            field = f"{loc[0]}[id={item_id}]." + ".".join(str(p) for p in loc[2:])
+            field = f"{loc[0]}[id={item_id}]" + "".join(f".{p}" for p in loc[2:])
     line = _line(nodes[path], node_loc)
     return {"file": str(path), "line": line, "field": field, "message": _plain(error)}
+
+
+EXAMPLES_SHAPE = (
+    "`examples` must be a list of sentences in quotes, e.g. "
+    'examples: ["put me through to your boss", "I want your manager"]'
+)
+CLOSENESS_RANGE = (
+    "`closeness` must be a number from 0 to 1 (how close in wording a line must come to "
+    "an example; leave it out for the default 0.5)"
+)
 
 
 def _plain(error: dict) -> str:
     """Pydantic's message in the phrasebook's own words, with the fix."""
     name = str(error["loc"][-1]) if error["loc"] else ""
+    if error["loc"][2:3] == ("examples",) and error["type"] != "value_error":
+        return EXAMPLES_SHAPE
+    if error["loc"][2:3] == ("closeness",):
+        return CLOSENESS_RANGE
+    if error["type"] == "value_error":
+        return error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         known = _known_fields(error["loc"])
         close = difflib.get_close_matches(name, known, n=1)

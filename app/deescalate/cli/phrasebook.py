@@ -44,7 +44,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     from deescalate.supervisor.check import check_files
 
     paths = args.files or phrasebook_paths(args, settings)
-    findings = check_files(paths)
+    findings = check_files(paths, service_talk=True)
     errors = [f for f in findings if f.severity == "error"]
     warnings = [f for f in findings if f.severity == "warning"]
     if args.json:

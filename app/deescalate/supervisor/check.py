@@ -30,7 +30,13 @@ from deescalate.tension.cues import AGENT_DETECTOR_CUES, DETECTOR_CUES, SCORE_ON
 
 GLANCE_WORDS = 12
 """A suggestion longer than this takes more than a glance to read mid-call."""
-REQUIRED = {"cues": ("phrases",), "responses": ("category", "text")}
+REQUIRED = {"cues": ("phrases", "examples"), "responses": ("category", "text")}
+"""What an item must have when its file defines it (a cue: either of the two)."""
+SERVICE_TALK = Path(__file__).with_name("service_talk.txt")
+"""Ordinary lines of calm service calls, written for the check of examples."""
+BROAD_SHARE = 0.01
+"""An example that comes close to more than this share of ordinary service talk is too
+broad: it would make calm calls look tense."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,9 @@ class SourceMap:
         return self.fields.get((section, item_id, name)) or self.item(section, item_id)
 
 
-def check_files(paths: Sequence[Path]) -> list[Finding]:
+def check_files(paths: Sequence[Path], service_talk: bool = False) -> list[Finding]:
+    """With `service_talk`, also run every cue's examples against ordinary service talk
+    (needs the text model: the command line asks for it, the app's own check does not)."""
     findings: list[Finding] = []
     sources = SourceMap()
     raw: dict[Path, dict] = {}
@@ -90,6 +98,8 @@ def check_files(paths: Sequence[Path]) -> list[Finding]:
     except PhrasebookError as exc:
         return [*findings, *(_schema_finding(p) for p in exc.problems or [_unparsed(exc)])]
     findings += check_book(book, sources)
+    if service_talk:
+        findings += broad_examples(book, sources)
     unknown = [f for f in findings if "is not a cue or a level" in f.message]
     if len(paths) == 1 and unknown:
         message = (
@@ -205,17 +215,13 @@ def _overlay_without_base(first: Path, data: dict, sources: SourceMap) -> Findin
     all, is a team overlay given without its base."""
     data = data if isinstance(data, dict) else {}
     cues = data.get("cues")
-    if (
-        isinstance(cues, list)
-        and cues
-        and all(isinstance(c, dict) and "phrases" in c for c in cues)
-    ):
+    if isinstance(cues, list) and cues and all(_defines("cues", c) for c in cues):
         return None  # a base: a field missing from one of its responses is a schema error
     field, why, line = "cues", "it defines no cues", 1
-    for section, required in REQUIRED.items():
+    for section in REQUIRED:
         items = data.get(section)
         for item in items if isinstance(items, list) else []:
-            if isinstance(item, dict) and "id" in item and any(f not in item for f in required):
+            if isinstance(item, dict) and "id" in item and not _defines(section, item):
                 field, why = f"{section}[id={item['id']}]", "it changes items it does not define"
                 line = sources.item(section, str(item["id"])).line
                 break
@@ -227,6 +233,15 @@ def _overlay_without_base(first: Path, data: dict, sources: SourceMap) -> Findin
         f"this looks like a team overlay ({why}): pass the base phrasebook first, e.g. "
         f"`deescalate phrasebook check phrasebook/default.yaml {first}`",
     )
+
+
+def _defines(section: str, item: object) -> bool:
+    """Whether an item has what its section needs to be defined here, not changed."""
+    if not isinstance(item, dict):
+        return False
+    if section == "cues":
+        return any(f in item for f in REQUIRED["cues"])
+    return all(f in item for f in REQUIRED[section])
 
 
 def _schema_finding(problem: dict) -> Finding:
@@ -286,7 +301,7 @@ def _shadowing(book: Phrasebook, sources: SourceMap) -> list[Finding]:
     cues = _cues(book)
     for cue in cues:
         for other in cues:
-            if other is cue or other.speaker != cue.speaker:
+            if other is cue or other.speaker != cue.speaker or not other.phrases:
                 continue
             pattern = _phrase_pattern(other.phrases)
             for phrase in cue.phrases:
@@ -435,3 +450,39 @@ def _too_long(place: Place, field: str, text: str) -> Finding:
 
 def _words(text: str) -> int:
     return len(re.findall(r"[\w']+", text))
+
+
+def service_lines() -> list[str]:
+    lines = SERVICE_TALK.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def broad_examples(book: Phrasebook, sources: SourceMap) -> list[Finding]:
+    """An example close to much of ordinary service talk would match calm calls."""
+    from deescalate.tension.examples import ExampleIndex
+    from deescalate.tension.text_model import shipped_model
+
+    cues = [c for c in book.active_cues() if c.examples]
+    if not cues:
+        return []
+    lines = service_lines()
+    index = ExampleIndex(cues, shipped_model())
+    matched: dict[tuple[str, str], list[str]] = {}
+    for line in lines:
+        for hit in index.closest_each(line):
+            matched.setdefault((hit.cue.id, hit.example), []).append(line)
+    findings = []
+    for cue in cues:
+        for number, example in enumerate(cue.examples):
+            close = matched.get((cue.id, example), [])
+            share = len(close) / len(lines)
+            if share <= BROAD_SHARE:
+                continue
+            place = sources.field("cues", cue.id, "examples")
+            message = (
+                f"matches {share:.0%} of ordinary service talk (e.g. '{close[0]}'); make it "
+                "more specific or raise closeness"
+            )
+            field = f"cues[id={cue.id}].examples[{number}]"
+            findings.append(Finding("warning", place.file, place.line, field, message))
+    return findings

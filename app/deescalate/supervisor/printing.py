@@ -21,6 +21,7 @@ from deescalate.core.events import (
 
 if TYPE_CHECKING:
     from deescalate.supervisor.replay import CallRecord
+    from deescalate.tension.detector import Hit
 
 LEGEND = (
     "Legend: == the level changed (score, largest reasons)   >> a suggestion [category] "
@@ -125,7 +126,8 @@ EXPLAIN_WINDOW = 1.0
 def explain_suggestion(record: CallRecord, suggestion: SuggestionEvent) -> str:
     """The cues heard just before a suggestion, and what made up the score at that moment."""
     fresh = [
-        f'{h.cue} "{h.words}" ({h.speaker}, {clock(record.heard_at(h))}, +{h.points:g})'
+        f'{h.cue} "{h.words}"{by_example(h)} ({h.speaker}, {clock(record.heard_at(h))}, '
+        f"+{h.points:g})"
         if h.words
         else f"{h.cue} ({clock(record.heard_at(h))}, +{h.points:g})"
         for h in record.hits
@@ -142,6 +144,14 @@ def explain_suggestion(record: CallRecord, suggestion: SuggestionEvent) -> str:
         score = f"{tension.level} {tension.score:g}"
         lines.append(f"{EXPLAIN_INDENT}score: {score} = {', '.join(parts) or 'nothing'}")
     return "\n".join(lines)
+
+
+def by_example(hit: Hit) -> str:
+    """For a cue matched by example: which example the words came close to, and how close
+    in wording (0-1)."""
+    if not hit.example:
+        return ""
+    return f" by example: '{hit.example}' {hit.closeness:.2f}"
 
 
 def summary(record: CallRecord) -> str:

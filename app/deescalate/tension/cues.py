@@ -6,6 +6,10 @@ reads only this module, so detection never depends on how suggestions are chosen
 A phrase matches whole words, case-insensitively. `(a|b|c)` in a phrase stands for any one
 of its words, so "(speak|talk) to your (supervisor|manager)" covers four requests; an empty
 choice makes a word optional: "waiting (for|) weeks".
+
+A cue may also (or instead) list `examples:`, whole sentences: an utterance whose wording
+comes close enough to one of them matches the cue (see `examples.py`); `closeness:` (0-1)
+sets how close, for this cue.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import itertools
 import re
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from deescalate.core.facts import Speaker
 
@@ -62,12 +66,20 @@ class Cue(BaseModel):
     """Heard from the customer, this takes the call straight to `unsafe`."""
     spot: bool = False
     """Give the phrases to the speech engine's keyword spotter too."""
-    phrases: list[str] = Field(min_length=1)
+    examples: list[str] = Field(default_factory=list)
+    """Sentences an utterance may come close to in wording instead of saying a phrase."""
+    phrases: list[str] = Field(default_factory=list, validate_default=True)
+    closeness: float | None = Field(default=None, ge=0, le=1)
+    """How close (0-1) an utterance must come to one of the examples; unset: the default."""
     disabled: bool = False
 
     @field_validator("phrases")
     @classmethod
-    def _phrases_expand(cls, phrases: list[str]) -> list[str]:
+    def _phrases_expand(cls, phrases: list[str], info: ValidationInfo) -> list[str]:
+        if not phrases and info.data.get("examples") == []:
+            raise ValueError(
+                "a cue needs `phrases:` or `examples:` (or both): add what the caller says"
+            )
         for phrase in phrases:
             if phrase.count("(") != phrase.count(")") or "((" in phrase:
                 raise ValueError(f"unbalanced brackets in {phrase!r}")
@@ -77,11 +89,21 @@ class Cue(BaseModel):
                 raise ValueError(f"{phrase!r} stands for more than {MAX_EXPANSIONS} phrases")
         return phrases
 
+    @field_validator("examples")
+    @classmethod
+    def _examples_have_words(cls, examples: list[str]) -> list[str]:
+        for example in examples:
+            if not re.search(r"[A-Za-z0-9]", example):
+                raise ValueError(f"example {example!r} has no words: write a whole sentence")
+        return examples
+
     def word_sequences(self) -> list[str]:
         return list(dict.fromkeys(s for p in self.phrases for s in expand(p)))
 
     def pattern(self) -> re.Pattern[str]:
         sequences = sorted(self.word_sequences(), key=len, reverse=True)
+        if not sequences:
+            return re.compile(r"(?!x)x")  # a cue by example only: no phrase to match
         # A comma between the words still matches: Whisper writes "kill, you".
         between = r"[,;:]?\s+"
         alternatives = "|".join(between.join(map(re.escape, s.split())) for s in sequences)

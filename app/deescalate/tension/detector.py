@@ -124,6 +124,9 @@ class Hit:
     provisional: bool = False
     """Heard before the final result (the spotter, settled words of a partial): the final
     hears it again in the same words, and the two are one hit."""
+    example: str = ""
+    """A cue matched by example: which of its examples, and how close (0-1)."""
+    closeness: float = 0.0
 
 
 # Population prior: (centre, spread) of each feature in ordinary speech, and two logistic
@@ -487,6 +490,8 @@ class TensionDetector:
             event.end,
             spotted=event.spotted,
             provisional=provisional,
+            example=match.example,
+            closeness=match.closeness,
         )
         self._add(hit)
 

@@ -120,6 +120,21 @@ class TextModel:
             {h: self._strongest(found, contributions[i]) for i, h in enumerate(HEADS)},
         )
 
+    def weighted_features(self, text: str) -> dict[int, float]:
+        """The text as the model weighs it: each feature of its vocabulary present in the
+        text, with its idf, scaled to unit length (the weighting `score` uses)."""
+        found = sorted({self._index[f] for f in features(text) if f in self._index})
+        idf = self._idf[found]
+        norm = math.sqrt(float(idf @ idf)) or 1.0
+        return dict(zip(found, (idf / norm).tolist(), strict=True))
+
+    def similarity(self, a: str, b: str) -> float:
+        """How alike two texts are in wording (0-1): the cosine of their TF-IDF vectors
+        over the model's words, word pairs and pieces of words. Closeness of wording and
+        spelling, not of meaning: "cancel my order" and "don't cancel my order" are close."""
+        left, right = self.weighted_features(a), self.weighted_features(b)
+        return sum(value * right.get(i, 0.0) for i, value in left.items())
+
     def points(self, score: TextScore, n_words: int) -> float:
         """The words' tension points, fused from the anger and abuse heads as fitted on
         data: a smooth curve up to MAX_POINTS, never quite zero, so a stronger utterance

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from deescalate.tension.cues import Cue, CueSource
+from deescalate.tension.examples import ExampleHit, ExampleIndex
 from deescalate.tension.text_model import TextModel, TextScore, shipped_model, tokens
 
 NEGATORS = {
@@ -60,15 +61,21 @@ class CueMatch:
     start: int = 0
     """Character offsets of the matched words in the (lower-cased) utterance."""
     end: int = 0
+    example: str = ""
+    """Matched by example: the cue's example the words came close to, and how close (0-1)."""
+    closeness: float = 0.0
 
 
 class WordCues:
     def __init__(self, cues: CueSource, model: TextModel | None = None) -> None:
-        self._cues = [(cue, cue.pattern()) for cue in cues.active_cues()]
+        active = cues.active_cues()
+        self._cues = [(cue, cue.pattern()) for cue in active]
         self._model = model or shipped_model()
+        self._examples = ExampleIndex([c for c in active if c.examples], self._model)
 
     def match(self, text: str, speaker: str) -> list[CueMatch]:
-        text = SET_EXPRESSIONS.sub(lambda m: "_" * len(m.group(0)), text.lower())
+        lowered = text.lower()
+        text = SET_EXPRESSIONS.sub(lambda m: "_" * len(m.group(0)), lowered)
         thanked = bool(SINCERE_THANKS.search(text))
         matches = []
         for cue, pattern in self._cues:
@@ -80,7 +87,23 @@ class WordCues:
                 if cue.unsafe or not negated(text, found.start()):
                     matches.append(CueMatch(cue, found.group(0), found.start(), found.end()))
                     break
+        listed = {m.cue.id for m in matches}
+        for hit in self._examples.closest(text).values() if self._examples else ():
+            cue = hit.cue
+            if cue.id in listed or cue.speaker != speaker or (thanked and cue.id in IRONY_CUES):
+                continue
+            if self._example_holds(text, hit):
+                matches.append(_example_match(lowered, hit))
         return matches
+
+    @staticmethod
+    def _example_holds(text: str, hit: ExampleHit) -> bool:
+        """As for a phrase: a negation the example does not have cancels it (never for a
+        threat), and an insult said of oneself is none."""
+        start = hit.segment.start
+        if hit.cue.id in AIMED_CUES and self_directed(text, start):
+            return False
+        return hit.cue.unsafe or denies(hit.example.lower()) or not denies(hit.segment.text)
 
     def text_score(self, text: str) -> TextScore:
         """The model's reading of the words, leaving out cue phrases that are negated or
@@ -114,6 +137,29 @@ class WordCues:
         their own ("awful, bad"), not the pairs and pronouns around them."""
         words = [w for name in score.strongest[head] for w in name.split()]
         return ", ".join(dict.fromkeys(w for w in words if w not in NOT_SHOWN))
+
+
+def _example_match(lowered: str, hit: ExampleHit) -> CueMatch:
+    """The words that came close, quoted as said (the stretch of the utterance)."""
+    start, end = hit.segment.start, hit.segment.end
+    words = lowered[start:end].strip(",.;:!? ")
+    return CueMatch(hit.cue, words, start, end, hit.example, round(hit.closeness, 2))
+
+
+def denies(text: str) -> bool:
+    """Whether a negation in the text denies something (questions such as "isn't that
+    ridiculous" and a "no" that answers, "no, I want...", deny nothing)."""
+    words = re.findall(r"[\w']+", text.lower())
+    for i, word in enumerate(words):
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if word not in NEGATORS:
+            continue
+        if word.endswith("n't") and following in QUESTION_SUBJECTS:
+            continue
+        if word == "no" and following in CLAUSE_STARTERS:
+            continue
+        return True
+    return False
 
 
 def self_directed(text: str, start: int) -> bool:
