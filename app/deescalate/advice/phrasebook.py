@@ -93,13 +93,17 @@ def _compose(path: Path) -> yaml.Node:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # one line
-        raise PhrasebookError(f"{where}: not valid YAML ({problem}).") from exc
+        raise _yaml_problem(path, exc) from exc
     if node is None or not isinstance(node, yaml.MappingNode):
         raise PhrasebookError(f"{path}:1: expected a mapping with `cues:` and `responses:`.")
     return node
+
+
+def _yaml_problem(path: Path, exc: yaml.YAMLError) -> PhrasebookError:
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{path}:{mark.line + 1}" if mark else str(path)
+    problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # one line
+    return PhrasebookError(f"{where}: not valid YAML ({problem}).")
 
 
 def _line(node: yaml.Node, loc: Sequence[str | int]) -> int:
@@ -144,7 +148,10 @@ def load_phrasebook(paths: Iterable[Path] = (DEFAULT_PHRASEBOOK,)) -> Phrasebook
     for path in paths:
         path = Path(path)
         nodes[path] = _compose(path)
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        try:  # a tag such as !!python/object composes, but a phrasebook can't hold it
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise _yaml_problem(path, exc) from exc
         for key, value in data.items():
             if key in ("cues", "responses"):
                 if not isinstance(value, list):

@@ -86,7 +86,11 @@ def check_files(paths: Sequence[Path], service_talk: bool = False) -> list[Findi
         node = _compose(path, findings)
         if node is None:
             continue
-        raw[path] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        try:  # a tag such as !!python/object composes, but a phrasebook can't hold it
+            raw[path] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            findings.append(_yaml_finding(path, exc))
+            continue
         _index(path, node, sources, findings)
     if len(raw) < len(paths):
         return findings
