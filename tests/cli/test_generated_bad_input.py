@@ -4,7 +4,6 @@ transcript gives a clear line naming the file and exit 2, never a traceback."""
 from __future__ import annotations
 
 import os
-
 import string
 
 from hypothesis import HealthCheck, given, settings

@@ -4,7 +4,6 @@ clear line (exit 2) or the input is used, never a traceback."""
 from __future__ import annotations
 
 import os
-
 import tempfile
 from pathlib import Path
 
