@@ -46,7 +46,7 @@ from deescalate.tension.text_model import shipped_model  # noqa: E402
 
 COMMAND = "python tests/bench/bench_meaning.py"
 ALARMS = ("boundary", "escalate", "handover")
-FED_UP = "I've called four times about this and I'm fed up with the lot of you"
+FED_UP = "this is the fourth time I've called, it's a disgrace and I'm furious with you people"
 """An angry line before a threat: the call is tense when the threat comes."""
 BOOK = load_phrasebook()
 
