@@ -253,9 +253,14 @@ def route_uncaught_exceptions(app: OverlayApp) -> None:
 
 def handle_signals(qt_app: QApplication) -> QTimer:
     """Ctrl+C (SIGINT) and SIGTERM quit cleanly. Python runs signal handlers only between
-    bytecodes, so a timer wakes the interpreter while Qt's loop waits."""
-    signal.signal(signal.SIGINT, lambda *_: qt_app.exit(EXIT_SIGINT))
-    signal.signal(signal.SIGTERM, lambda *_: qt_app.exit(EXIT_SIGTERM))
+    bytecodes, so a timer wakes the interpreter while Qt's loop waits. The exit is queued:
+    a signal that comes before the loop runs (while the overlay opens) still ends it."""
+
+    def quit_with(code: int) -> Callable[..., None]:
+        return lambda *_: QTimer.singleShot(0, lambda: qt_app.exit(code))
+
+    signal.signal(signal.SIGINT, quit_with(EXIT_SIGINT))
+    signal.signal(signal.SIGTERM, quit_with(EXIT_SIGTERM))
     wake = QTimer()
     wake.timeout.connect(lambda: None)
     wake.start(200)
@@ -298,6 +303,7 @@ def prepare_qt_app() -> QApplication:
 def run_app(make_session: Callable[[], Session]) -> int:
     """The overlay app over the session `make_session` builds; returns the exit code."""
     qt_app = prepare_qt_app()
+    wake = handle_signals(qt_app)  # first: Ctrl+C while the overlay opens ends it too
     lock = instance_lock()
     if lock is None:
         print(
@@ -308,7 +314,6 @@ def run_app(make_session: Callable[[], Session]) -> int:
     session = make_session()
     overlay = OverlayApp(session)
     route_uncaught_exceptions(overlay)
-    wake = handle_signals(qt_app)
     overlay.start()
     try:
         code = qt_app.exec()
