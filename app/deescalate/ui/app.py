@@ -17,9 +17,11 @@ import threading
 from collections.abc import Callable
 
 from deescalate.config.paths import user_runtime_dir
+from deescalate.config.settings import Settings
 from deescalate.core.facts import LEVEL_COLOURS, UNKNOWN_COLOUR
 from deescalate.session.session import Session
 from deescalate.ui.overlay import OverlayWindow
+from deescalate.ui.placement import show_beside_overlay
 from deescalate.ui.qt import (
     QAction,
     QApplication,
@@ -61,6 +63,7 @@ class OverlayApp(QObject):
         self.window.on_acknowledge = lambda: self.act("acknowledged")
         self.window.on_incident = self.open_incident
         self.incident_form = None
+        self.settings_dialog = None
         self.problem.connect(lambda message: self.session.report_problem("internal", message))
         self.menu = self._menu()
         self.window.set_menu(self.menu)
@@ -100,6 +103,8 @@ class OverlayApp(QObject):
 
     def stop(self) -> None:
         self.timer.stop()
+        if self.settings_dialog is not None:
+            self.settings_dialog.reject()  # ends its device probe
         if self.shortcuts is not None:
             self.shortcuts.stop()
         self.session.close()
@@ -137,8 +142,7 @@ class OverlayApp(QObject):
             self.session.complete_incident(key, customer_ref, outcome, notes)
 
         self.incident_form = IncidentForm(incident, save)
-        self.incident_form.show()
-        self.incident_form.raise_()
+        show_beside_overlay(self.incident_form, self.window)
         self.incident_form.activateWindow()
 
     def start_call(self) -> None:
@@ -150,14 +154,28 @@ class OverlayApp(QObject):
         self.render()
 
     def open_settings(self) -> None:
+        """Not modal: the overlay goes on updating, and can be moved, while it is open."""
         from deescalate.ui.settings_dialog import SettingsDialog
 
+        if self.settings_dialog is not None:
+            self.settings_dialog.raise_()
+            return
         dialog = SettingsDialog(self.session.settings, self.session.device_probe())
-        if dialog.exec():
-            note = self.session.apply_settings(dialog.settings)
-            self.apply_look()
-            if note:
-                log.info("%s", note)
+        dialog.accepted.connect(lambda: self._apply_saved(dialog.settings))
+        dialog.finished.connect(self._settings_closed)
+        self.settings_dialog = dialog
+        show_beside_overlay(dialog, self.window)
+
+    def _apply_saved(self, settings: Settings) -> None:
+        note = self.session.apply_settings(settings)
+        self.apply_look()
+        if note:
+            log.info("%s", note)
+
+    def _settings_closed(self) -> None:
+        if self.settings_dialog is not None:
+            self.settings_dialog.deleteLater()
+            self.settings_dialog = None
         self.render()
 
     def apply_look(self) -> None:
