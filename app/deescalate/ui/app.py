@@ -78,6 +78,8 @@ class OverlayApp(QObject):
 
     def tick(self) -> None:
         if self.session.poll():
+            if self.session.settings is not self._look_of:  # the settings file was edited
+                self.apply_look()
             self.render()
 
     def render(self) -> None:
@@ -97,6 +99,7 @@ class OverlayApp(QObject):
         self.session.offer_unfinished_incident()
         self.session.start_call()
         self.session.watch_phrasebook()
+        self.session.watch_settings()
         self.timer.start()
         self._start_shortcuts()
         log.info("overlay window shown")
@@ -179,7 +182,7 @@ class OverlayApp(QObject):
         self.render()
 
     def apply_look(self) -> None:
-        settings = self.session.settings
+        settings = self._look_of = self.session.settings
         self.session.report_problem(
             "click-through",
             NO_CLICK_THROUGH if settings.click_through and self.tray is None else None,
