@@ -166,9 +166,12 @@ class SettingsDialog(QDialog):
         """The problem in full: the dialog grows to the wrapped text (a top-level layout
         does not do that by itself for word-wrapped labels)."""
         self.problem.setText(text)
+        width = self.problem.width() if self.problem.isVisible() else self.width()
+        # As its minimum, so no later relayout (the device lists filling in) cuts it again.
+        self.problem.setMinimumHeight(self.problem.heightForWidth(width))
         layout = self.layout()
         layout.activate()
-        needed = layout.totalHeightForWidth(self.width())
+        needed = max(layout.totalHeightForWidth(self.width()), layout.minimumSize().height())
         if needed > self.height():
             self.resize(self.width(), needed)
 
