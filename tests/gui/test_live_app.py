@@ -53,7 +53,7 @@ def test_closing_settings_keeps_the_app_and_its_call_running(
     closed = []
 
     def close_dialog() -> None:
-        dialog = qapp.activeModalWidget()
+        dialog = app.settings_dialog
         if dialog is None:
             QTimer.singleShot(200, close_dialog)
             return

@@ -65,7 +65,6 @@ def test_saving_the_text_size_keeps_the_call_audio_automatic_and_the_call_runnin
 ):
     """Two outputs; the call plays on the second, the system default. The dialog names the
     device the call uses, and saving another setting neither pins a device nor restarts."""
-    from PySide6.QtCore import QTimer
 
     user_file = tmp_path / "config.toml"
     monkeypatch.setattr(config, "user_config_path", lambda: user_file)
@@ -81,18 +80,14 @@ def test_saving_the_text_size_keeps_the_call_audio_automatic_and_the_call_runnin
         runner = app.session.calls.runner
         seen: dict[str, str] = {}
 
-        def change_text_size_and_save() -> None:
-            dialog = qapp.activeModalWidget()
-            if dialog is None or dialog.customer.count() < 2:
-                QTimer.singleShot(200, change_text_size_and_save)
-                return
-            seen["customer"] = dialog.customer.currentText()
-            assert dialog.grab().save(str(SHOTS / "settings_automatic_device.png"))
-            dialog.font_size.setValue(21)
-            dialog.save()
-
-        QTimer.singleShot(300, change_text_size_and_save)
-        app.open_settings()
+        app.open_settings()  # not modal: returns at once
+        dialog = app.settings_dialog
+        qtbot.waitUntil(lambda: dialog.customer.count() >= 2, timeout=10_000)
+        seen["customer"] = dialog.customer.currentText()
+        assert dialog.grab().save(str(SHOTS / "settings_automatic_device.png"))
+        dialog.font_size.setValue(21)
+        dialog.save()
+        qtbot.waitUntil(lambda: app.settings_dialog is None, timeout=3_000)
         assert seen["customer"] == "System default (now softphone_out.monitor)"
         saved = load_settings(tmp_path / "none.toml", user_file, {}).settings
         assert saved.font_size == 21 and saved.customer_device is None

@@ -1,13 +1,12 @@
 """The call's own process: builds the sources and the engine from the spec it was given,
 runs the call, and sends its events and log records back over a pipe. Stops when told to,
-or when the app that started it has gone."""
+or when the app that started it has gone. Started by `call.process` through
+`call.child_process`, which keeps Ctrl+C away from it: the app ends its calls itself."""
 
 from __future__ import annotations
 
 import logging
 import logging.handlers
-import multiprocessing
-import signal
 import threading
 from multiprocessing.connection import Connection
 
@@ -46,7 +45,6 @@ class _Sender:
 
 def serve_call(spec: CallSpec, out: Connection, commands: Connection) -> None:
     """Runs one call until it ends, "stop" arrives or the parent dies."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the app's to handle
     sender = _Sender(out)
     root = logging.getLogger()
     root.handlers[:] = [logging.handlers.QueueHandler(sender)]  # type: ignore[arg-type]
@@ -77,9 +75,8 @@ def _setup(spec: CallSpec) -> tuple[CallRunner, str, str]:
 
 def _pump(runner: CallRunner, sender: _Sender, commands: Connection) -> None:
     stop_asked = False
-    parent = multiprocessing.parent_process()
     while True:
-        if sender.broken or (parent is not None and not parent.is_alive()):
+        if sender.broken:
             runner.stop()  # the app died (killed): never keep a microphone open for nobody
             return
         events: list[Event] = runner.drain()

@@ -11,13 +11,13 @@ the end of the pipe.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
-import multiprocessing
 import queue
 import threading
-from multiprocessing.connection import Connection
 
+from deescalate.call.child_process import ChildProcess
 from deescalate.call.spec import CallSpec
 from deescalate.core.events import ErrorEvent, Event
 
@@ -25,14 +25,8 @@ log = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 2.0
 """A stopped call gets this long to end by itself before its process is terminated."""
-_CONTEXT = multiprocessing.get_context("spawn")  # never fork a process that runs Qt
-
-
-def _run_child(spec: CallSpec, out: Connection, commands: Connection) -> None:
-    """The child's entry point; the call's runtime is imported in the child only."""
-    from deescalate.call.child import serve_call
-
-    serve_call(spec, out, commands)
+_RUNNING: set[ProcessCallRunner] = set()
+"""Calls whose process may still run: the app ends them before it exits (see `_end_calls`)."""
 
 
 class ProcessCallRunner:
@@ -43,31 +37,23 @@ class ProcessCallRunner:
         self.finished = threading.Event()
         self.exitcode: int | None = None
         self._inbox: queue.SimpleQueue[Event] = queue.SimpleQueue()
-        self._from_child, self._child_out = _CONTEXT.Pipe(duplex=False)
-        self._child_in, self._to_child = _CONTEXT.Pipe(duplex=False)
-        self._process = _CONTEXT.Process(
-            target=_run_child,
-            args=(spec, self._child_out, self._child_in),
-            name="deescalate-call",
-            daemon=True,
-        )
+        self._process = ChildProcess("deescalate.call.child:serve_call", (spec,))
+        self._from_child, self._to_child = self._process.from_child, self._process.to_child
+        self._child_out = self._process.child_out
         self._stopped = False
         self._done_seen = False
 
     def start(self) -> None:
-        """Starts the child from a helper thread (spawning takes a moment)."""
+        """Starts the child from a helper thread (starting Python takes a moment)."""
         threading.Thread(target=self._launch_and_watch, name="call-process", daemon=True).start()
 
     def _launch_and_watch(self) -> None:
         receiver = threading.Thread(target=self._receive, name="call-events", daemon=True)
         try:
+            _RUNNING.add(self)
             self._process.start()
-            # The child has its own copies now; with ours closed, the pipe ends when it does.
-            self._child_out.close()
-            self._child_in.close()
             receiver.start()
-            self._process.join()
-            self.exitcode = self._process.exitcode
+            self.exitcode = self._process.wait()
         except Exception as exc:  # e.g. no memory for a new process
             log.exception("could not start the call process")
             self._inbox.put(ErrorEvent(0.0, f"the call could not start: {exc}"))
@@ -76,6 +62,7 @@ class ProcessCallRunner:
             if receiver.is_alive():
                 receiver.join(2.0)  # the last events and log records still in the pipe
             self.finished.set()
+            _RUNNING.discard(self)
 
     def _receive(self) -> None:
         while True:
@@ -115,10 +102,16 @@ class ProcessCallRunner:
     def _force_stop(self) -> None:
         if self.finished.wait(STOP_GRACE_SECONDS):
             return
+        if not self._process.started:
+            return
         log.warning("the call did not stop within %.0f s: terminating it", STOP_GRACE_SECONDS)
         self._process.terminate()
         if not self.finished.wait(1.0):
             self._process.kill()
+
+    def wait(self, timeout: float) -> bool:
+        """Waits up to `timeout` seconds for the child to end; True if it has."""
+        return self.finished.wait(timeout)
 
     def drain(self, limit: int = 1000) -> list[Event]:
         out: list[Event] = []
@@ -128,3 +121,13 @@ class ProcessCallRunner:
             except queue.Empty:
                 break
         return out
+
+
+@atexit.register
+def _end_calls() -> None:
+    """A call's process is in a process group of its own, so nothing else ends it when the
+    app exits: stop each one, and force those that do not end in time."""
+    for runner in list(_RUNNING):
+        runner.stop()
+    for runner in list(_RUNNING):
+        runner._force_stop()

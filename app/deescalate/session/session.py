@@ -45,6 +45,7 @@ from deescalate.session.lifecycle import CallHandle, CallLifecycle
 from deescalate.session.phrasebooks import PhrasebookSource
 from deescalate.session.problems import Problems
 from deescalate.session.recorder import CallRecorder
+from deescalate.session.settings_watch import SettingsFileWatcher, live_changes
 from deescalate.speech.base import SpeechError
 from deescalate.speech.engines import resolve_engine
 
@@ -87,6 +88,7 @@ class Session:
         self.state = DisplayState(demo=mode == "demo", problems=problems)
         self.writer, self.reader = writer, reader
         self.phrasebooks = phrasebooks
+        self._settings_watcher: SettingsFileWatcher | None = None
         self._make_engine, self._make_sources = make_engine, make_sources
         self._recording, self._realtime = recording, realtime
         self._changes: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
@@ -161,6 +163,24 @@ class Session:
         next call (at once when no call is under way); a broken one is shown on the problem
         line and the last good phrasebook stays."""
         self.phrasebooks.watch(lambda apply: self._later(lambda: self._phrasebook_edited(apply)))
+
+    def watch_settings(self) -> None:
+        """Applies edits of the user's settings file that can change live (see
+        `settings_watch`); a bad edit is shown on the problem line and changes nothing."""
+        from deescalate.config.settings import user_config_path  # looked up now: tests move it
+
+        if self._settings_watcher is None:
+            self._settings_watcher = SettingsFileWatcher(
+                user_config_path(),
+                lambda edited, problem: self._later(lambda: self._settings_edited(edited, problem)),
+            )
+            self._settings_watcher.start()
+
+    def _settings_edited(self, edited: Settings | None, problem: str | None) -> None:
+        self.problems.report("settings", problem)
+        if edited is not None and (changes := live_changes(self.settings, edited)):
+            log.info("applied from the settings file: %s", ", ".join(changes))
+            self.apply_settings(self.settings.with_values(**changes))
 
     def _phrasebook_edited(self, apply: Callable[[], None]) -> None:
         before = self.phrasebooks.book
@@ -319,6 +339,8 @@ class Session:
         self.stop_call()
         self._take_changes()
         self.phrasebooks.stop()
+        if self._settings_watcher is not None:
+            self._settings_watcher.stop()
         kept = self.writer.close(timeout)
         if kept:
             log.warning("%d record(s) kept for the next start", kept)

@@ -17,9 +17,11 @@ import threading
 from collections.abc import Callable
 
 from deescalate.config.paths import user_runtime_dir
+from deescalate.config.settings import Settings
 from deescalate.core.facts import LEVEL_COLOURS, UNKNOWN_COLOUR
 from deescalate.session.session import Session
 from deescalate.ui.overlay import OverlayWindow
+from deescalate.ui.placement import show_beside_overlay
 from deescalate.ui.qt import (
     QAction,
     QApplication,
@@ -61,6 +63,7 @@ class OverlayApp(QObject):
         self.window.on_acknowledge = lambda: self.act("acknowledged")
         self.window.on_incident = self.open_incident
         self.incident_form = None
+        self.settings_dialog = None
         self.problem.connect(lambda message: self.session.report_problem("internal", message))
         self.menu = self._menu()
         self.window.set_menu(self.menu)
@@ -75,6 +78,8 @@ class OverlayApp(QObject):
 
     def tick(self) -> None:
         if self.session.poll():
+            if self.session.settings is not self._look_of:  # the settings file was edited
+                self.apply_look()
             self.render()
 
     def render(self) -> None:
@@ -94,12 +99,15 @@ class OverlayApp(QObject):
         self.session.offer_unfinished_incident()
         self.session.start_call()
         self.session.watch_phrasebook()
+        self.session.watch_settings()
         self.timer.start()
         self._start_shortcuts()
         log.info("overlay window shown")
 
     def stop(self) -> None:
         self.timer.stop()
+        if self.settings_dialog is not None:
+            self.settings_dialog.reject()  # ends its device probe
         if self.shortcuts is not None:
             self.shortcuts.stop()
         self.session.close()
@@ -137,8 +145,7 @@ class OverlayApp(QObject):
             self.session.complete_incident(key, customer_ref, outcome, notes)
 
         self.incident_form = IncidentForm(incident, save)
-        self.incident_form.show()
-        self.incident_form.raise_()
+        show_beside_overlay(self.incident_form, self.window)
         self.incident_form.activateWindow()
 
     def start_call(self) -> None:
@@ -150,18 +157,32 @@ class OverlayApp(QObject):
         self.render()
 
     def open_settings(self) -> None:
+        """Not modal: the overlay goes on updating, and can be moved, while it is open."""
         from deescalate.ui.settings_dialog import SettingsDialog
 
+        if self.settings_dialog is not None:
+            self.settings_dialog.raise_()
+            return
         dialog = SettingsDialog(self.session.settings, self.session.device_probe())
-        if dialog.exec():
-            note = self.session.apply_settings(dialog.settings)
-            self.apply_look()
-            if note:
-                log.info("%s", note)
+        dialog.accepted.connect(lambda: self._apply_saved(dialog.settings))
+        dialog.finished.connect(self._settings_closed)
+        self.settings_dialog = dialog
+        show_beside_overlay(dialog, self.window)
+
+    def _apply_saved(self, settings: Settings) -> None:
+        note = self.session.apply_settings(settings)
+        self.apply_look()
+        if note:
+            log.info("%s", note)
+
+    def _settings_closed(self) -> None:
+        if self.settings_dialog is not None:
+            self.settings_dialog.deleteLater()
+            self.settings_dialog = None
         self.render()
 
     def apply_look(self) -> None:
-        settings = self.session.settings
+        settings = self._look_of = self.session.settings
         self.session.report_problem(
             "click-through",
             NO_CLICK_THROUGH if settings.click_through and self.tray is None else None,
@@ -253,9 +274,14 @@ def route_uncaught_exceptions(app: OverlayApp) -> None:
 
 def handle_signals(qt_app: QApplication) -> QTimer:
     """Ctrl+C (SIGINT) and SIGTERM quit cleanly. Python runs signal handlers only between
-    bytecodes, so a timer wakes the interpreter while Qt's loop waits."""
-    signal.signal(signal.SIGINT, lambda *_: qt_app.exit(EXIT_SIGINT))
-    signal.signal(signal.SIGTERM, lambda *_: qt_app.exit(EXIT_SIGTERM))
+    bytecodes, so a timer wakes the interpreter while Qt's loop waits. The exit is queued:
+    a signal that comes before the loop runs (while the overlay opens) still ends it."""
+
+    def quit_with(code: int) -> Callable[..., None]:
+        return lambda *_: QTimer.singleShot(0, lambda: qt_app.exit(code))
+
+    signal.signal(signal.SIGINT, quit_with(EXIT_SIGINT))
+    signal.signal(signal.SIGTERM, quit_with(EXIT_SIGTERM))
     wake = QTimer()
     wake.timeout.connect(lambda: None)
     wake.start(200)
@@ -298,6 +324,7 @@ def prepare_qt_app() -> QApplication:
 def run_app(make_session: Callable[[], Session]) -> int:
     """The overlay app over the session `make_session` builds; returns the exit code."""
     qt_app = prepare_qt_app()
+    wake = handle_signals(qt_app)  # first: Ctrl+C while the overlay opens ends it too
     lock = instance_lock()
     if lock is None:
         print(
@@ -308,7 +335,6 @@ def run_app(make_session: Callable[[], Session]) -> int:
     session = make_session()
     overlay = OverlayApp(session)
     route_uncaught_exceptions(overlay)
-    wake = handle_signals(qt_app)
     overlay.start()
     try:
         code = qt_app.exec()

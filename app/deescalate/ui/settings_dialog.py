@@ -87,7 +87,8 @@ class SettingsDialog(QDialog):
         )
         note.setWordWrap(True)
         form.addRow(note)
-        self.problem = QLabel(wordWrap=True)
+        self.problem = QLabel(wordWrap=True, objectName="problem")
+        self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow(self.problem)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -120,7 +121,7 @@ class SettingsDialog(QDialog):
         entry names the device that is today."""
         self.devices = self.probe.devices or []
         if self.probe.problem:
-            self.problem.setText(self.probe.problem)
+            self.show_problem(self.probe.problem)
         for combo in (self.agent, self.customer):
             current = combo.property("current")
             combo.clear()
@@ -161,6 +162,19 @@ class SettingsDialog(QDialog):
         self._timer.stop()
         self.probe.close()
 
+    def show_problem(self, text: str) -> None:
+        """The problem in full: the dialog grows to the wrapped text (a top-level layout
+        does not do that by itself for word-wrapped labels)."""
+        self.problem.setText(text)
+        width = self.problem.width() if self.problem.isVisible() else self.width()
+        # As its minimum, so no later relayout (the device lists filling in) cuts it again.
+        self.problem.setMinimumHeight(self.problem.heightForWidth(width))
+        layout = self.layout()
+        layout.activate()
+        needed = max(layout.totalHeightForWidth(self.width()), layout.minimumSize().height())
+        if needed > self.height():
+            self.resize(self.width(), needed)
+
     def chosen(self) -> Settings:
         books = tuple(p.strip() for p in self.phrasebook.text().split(",") if p.strip())
         return self.settings.with_values(
@@ -185,7 +199,7 @@ class SettingsDialog(QDialog):
                 load_phrasebook([Path(p) for p in chosen.phrasebook])
             save_user_changes(self.settings, chosen)
         except (ConfigError, PhrasebookError) as exc:
-            self.problem.setText(f"Not saved: {exc}")
+            self.show_problem(f"Not saved: {exc}")
             return
         self.settings = chosen
         self.accept()
