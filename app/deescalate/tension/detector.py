@@ -33,7 +33,7 @@ from deescalate.tension.text_model import TextScore, tokens
 from deescalate.tension.words import COMPLAINT_POINTS, CueMatch, WordCues
 
 TICK = 0.5
-SHOWN_POINTS = 2.0
+SHOWN_POINTS = 0.5
 """Reasons worth fewer points still count in the score but are not named."""
 HALF_LIFE = 20.0
 FORGET_AFTER = 10 * HALF_LIFE
