@@ -149,17 +149,7 @@ def _example_match(lowered: str, hit: ExampleHit) -> CueMatch:
 def denies(text: str) -> bool:
     """Whether a negation in the text denies something (questions such as "isn't that
     ridiculous" and a "no" that answers, "no, I want...", deny nothing)."""
-    words = re.findall(r"[\w']+", text.lower())
-    for i, word in enumerate(words):
-        following = words[i + 1] if i + 1 < len(words) else ""
-        if word not in NEGATORS:
-            continue
-        if word.endswith("n't") and following in QUESTION_SUBJECTS:
-            continue
-        if word == "no" and following in CLAUSE_STARTERS:
-            continue
-        return True
-    return False
+    return _has_denial(re.findall(r"[\w']+", text.lower()))
 
 
 def self_directed(text: str, start: int) -> bool:
@@ -181,7 +171,12 @@ def negated(text: str, start: int) -> bool:
         if words[i] in CLAUSE_STARTERS and i > 0:
             words = words[i:]
             break
-    words = words[-(NEGATION_REACH + 1) :]
+    return _has_denial(words[-(NEGATION_REACH + 1) :])
+
+
+def _has_denial(words: list[str]) -> bool:
+    """A negator among the words that denies (not one opening a question, "isn't that
+    ...", nor a "no" that answers, "no, I want ...")."""
     for i, word in enumerate(words):
         if word not in NEGATORS:
             continue
