@@ -91,6 +91,12 @@ class IncidentDesk:
             self._notes.held[suggestion_id] = text
 
     def used(self, text: str, suggestion_id: str) -> None:
+        incident = self._incident
+        earlier_call = incident is not None and incident.call is not self._notes.call
+        if earlier_call and suggestion_id in incident.notes.held:
+            # A prompt held on screen from a call that has ended: its call's record.
+            self.used_after_the_call(suggestion_id)
+            return
         self._notes.used.append(f"{text} ({suggestion_id})")
         self._update_actions()
 
