@@ -4,12 +4,14 @@ EXIT_INTERRUPTED = 130
 
 
 def run() -> int:
-    """Ctrl+C while the program is still loading ends it as quietly as later on."""
+    """Ctrl+C while the program is still loading (importing, reading its command line)
+    ends it as quietly as later on, when the commands handle it themselves."""
     try:
         from deescalate.cli.main import main
+
+        return main()
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    return main()
 
 
 if __name__ == "__main__":
