@@ -2,17 +2,17 @@
 change live (click-through, opacity, text size, the transcript line) applies at once. That
 is also the way back in for an agent whom click-through locked out of the overlay.
 
-The folder is watched (editors save by renaming a new file over the old one) on a thread of
-its own; the file is read and checked there, and the outcome handed to `on_change`.
+The file is read and checked on the watching thread, and the outcome handed to
+`on_change`.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from deescalate.config.file_watch import FileWatcher
 from deescalate.config.settings import ConfigError, Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -28,32 +28,14 @@ class SettingsFileWatcher:
     def __init__(self, path: Path, on_change: OnChange) -> None:
         self.path = path.resolve()
         self._on_change = on_change
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="settings-watch", daemon=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a file made later
+        self._files = FileWatcher([self.path], self._reload, "settings")
 
     def start(self) -> None:
-        self._thread.start()
+        self._files.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(0.5)
-
-    def _run(self) -> None:
-        from watchfiles import watch
-
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)  # a file made later counts
-            for changes in watch(
-                self.path.parent,
-                stop_event=self._stop,
-                rust_timeout=500,
-                yield_on_timeout=False,
-                recursive=False,
-            ):
-                if any(Path(path).resolve() == self.path for _, path in changes):
-                    self._reload()
-        except Exception:  # a folder that can't be watched: edits apply at the next start
-            log.warning("the settings file is not watched for edits", exc_info=True)
+        self._files.stop()
 
     def _reload(self) -> None:
         try:

@@ -81,17 +81,13 @@ class ExampleIndex:
         return bool(self._rows)
 
     def closeness(self, text: str) -> np.ndarray:
-        """How close `text` comes to each example, in the order of `rows`."""
+        """How close `text` comes to each example, in the order they were given."""
         query = np.zeros(len(self._column))
         for feature, value in self._model.weighted_features(text).items():
             j = self._column.get(feature)
             if j is not None:
                 query[j] = value
         return self._matrix @ query
-
-    @property
-    def rows(self) -> list[tuple[Cue, str]]:
-        return self._rows
 
     def closest(self, text: str) -> dict[str, ExampleHit]:
         """Per cue id, the example the text (or a sentence or clause of it) comes closest
