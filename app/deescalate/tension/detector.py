@@ -105,6 +105,8 @@ OWN_ROLE = re.compile(
 )
 """The caller's own manager is no request for ours: "my team manager asked me to call"."""
 THREAT_POINTS = 100.0
+UNCONFIRMED_THREAT_POINTS = 15.0
+"""A threat not sure enough to make the call unsafe: worth attention, not alarm."""
 SENIOR_POINTS = 15.0
 """As the phrasebook's own threat and supervisor-request cues."""
 
@@ -434,8 +436,9 @@ class TensionDetector:
 
     def _threat_by_meaning(self, event: TranscriptEvent, score, provisional: bool = False) -> None:
         words = self._quote(event, score, "threat")
-        unsafe = _confident_throughout(event, words) and self._threat_in_context(score)
-        points = THREAT_POINTS if unsafe else 15.0  # an unconfirmed threat: attention, not alarm
+        confident = _confident(event.words, words, event.recogniser)
+        unsafe = confident and self._threat_in_context(score)
+        points = THREAT_POINTS if unsafe else UNCONFIRMED_THREAT_POINTS
         hit = Hit(event.t, THREAT_WORDS, points, words, "customer", unsafe)
         self._meaning_hit(hit, event, provisional)
 
@@ -478,7 +481,7 @@ class TensionDetector:
         points = cue.weight * (SPOTTED_SHARE if event.spotted else 1.0)
         unsafe = _is_unsafe(cue, event, match)
         if cue.unsafe and not unsafe:
-            points = min(points, 15.0)  # an unconfirmed threat: worth attention, not alarm
+            points = min(points, UNCONFIRMED_THREAT_POINTS)
         hit = Hit(
             event.t,
             cue.id,
@@ -649,11 +652,6 @@ def _is_unsafe(cue: Cue, event: TranscriptEvent, match: CueMatch) -> bool:
         return False
     return _confident(event.words, match.words, event.recogniser)
 
-
-def _confident_throughout(event: TranscriptEvent, quoted: str) -> bool:
-    """A threat the model read: the words it quotes confidently recognised, as for a
-    listed threat."""
-    return _confident(event.words, quoted, event.recogniser)
 
 
 def settled_part(event: TranscriptEvent) -> TranscriptEvent:
