@@ -15,22 +15,14 @@ import psutil
 import pytest
 
 from tests.gui.test_live_app import overlay_windows
+from tests.support.home import app_env
 
 UNWANTED = ("Traceback", "KeyboardInterrupt", "nanobind", "leaked", "terminate called")
 EXIT_INTERRUPTED = 130  # README: "130 interrupted"
 
 
 def start(command: list[str], tmp_path, engine: str) -> subprocess.Popen:
-    env = dict(
-        os.environ,
-        HOME=str(tmp_path),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_DATA_HOME=str(tmp_path / "data"),
-        XDG_STATE_HOME=str(tmp_path / "state"),
-        XDG_RUNTIME_DIR=str(tmp_path / "run"),
-        DEESCALATE_ENGINE=engine,
-    )
-    (tmp_path / "run").mkdir(mode=0o700, exist_ok=True)
+    env = app_env(tmp_path, DEESCALATE_ENGINE=engine)
     return subprocess.Popen(
         [sys.executable, "-m", "deescalate", *command],
         env=env,

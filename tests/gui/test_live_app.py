@@ -4,7 +4,6 @@ global shortcuts, Ctrl+C, a second launch, no system tray, uncaught errors."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from deescalate.ui.app import prepare_qt_app, route_uncaught_exceptions
 from deescalate.ui.overlay import LEVEL_COLOURS, LevelMeter
 from deescalate.ui.qt import QColor, QDialogButtonBox, QLineEdit, QSystemTrayIcon, QTimer
 from tests.gui.conftest import SHOTS
+from tests.support.home import app_env
 
 ESCALATE = SuggestionEvent(5.0, "escalate", "escalate_threat", "Pause the call now.", "threat")
 
@@ -207,16 +207,7 @@ def test_an_uncaught_exception_shows_on_the_problem_line_and_the_app_goes_on(qtb
 @pytest.fixture
 def launch(tmp_path):
     """Starts `deescalate overlay --demo` as its own process, with its own home."""
-    env = dict(
-        os.environ,
-        HOME=str(tmp_path),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_DATA_HOME=str(tmp_path / "data"),
-        XDG_STATE_HOME=str(tmp_path / "state"),
-        XDG_RUNTIME_DIR=str(tmp_path / "run"),
-        DEESCALATE_ENGINE="none",
-    )
-    (tmp_path / "run").mkdir(mode=0o700)
+    env = app_env(tmp_path, DEESCALATE_ENGINE="none")
     started: list[subprocess.Popen] = []
 
     def _launch() -> subprocess.Popen:

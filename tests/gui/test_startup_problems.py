@@ -12,6 +12,7 @@ import time
 import pytest
 
 from tests.gui.test_live_app import xdotool
+from tests.support.home import app_env
 from tests.support.policy import LAUNCH
 
 
@@ -26,18 +27,9 @@ def windows_named(pid: int, name: str) -> list[str]:
 def start_app(tmp_path):
     """`start_app(extra_env)`: `deescalate` as the desktop starts it, with its own home."""
     started: list[subprocess.Popen] = []
-    (tmp_path / "run").mkdir(mode=0o700)
 
     def _start(extra: dict[str, str]) -> subprocess.Popen:
-        env = dict(
-            os.environ,
-            HOME=str(tmp_path),
-            XDG_CONFIG_HOME=str(tmp_path / "config"),
-            XDG_DATA_HOME=str(tmp_path / "data"),
-            XDG_STATE_HOME=str(tmp_path / "state"),
-            XDG_RUNTIME_DIR=str(tmp_path / "run"),
-            **extra,
-        )
+        env = app_env(tmp_path, **extra)
         # The policy's place is fixed at build time: a build whose policy is the test's own.
         process = subprocess.Popen(
             [sys.executable, "-c", LAUNCH, str(tmp_path / "policy.toml")],
