@@ -412,7 +412,8 @@ class TensionDetector:
         score = self.words.text_score(event.text)
         sure = self.words.model.sure
         listed = {m.cue.id for m in matches}
-        if self._sure_threat(score) and not any(m.cue.unsafe for m in matches):
+        threat = any(m.cue.unsafe for m in matches) or self._sure_threat(score)
+        if threat and not any(m.cue.unsafe for m in matches):
             self._threat_by_meaning(event, score)
         senior = score.heads["senior"] >= sure["senior"] and not OWN_ROLE.search(event.text)
         if senior and not listed & LISTED_AS[SENIOR_REQUEST]:
@@ -420,7 +421,12 @@ class TensionDetector:
             self._meaning_hit(Hit(event.t, SENIOR_REQUEST, SENIOR_POINTS, words, "customer"), event)
         n_words = len(tokens(event.text))
         points = self.words.model.points(score, n_words)
-        abusive = score.heads["abuse"] >= sure["abuse"] and not listed & LISTED_AS[ABUSIVE_WORDS]
+        # A threat already answers for its words: they are not abuse as well.
+        abusive = (
+            score.heads["abuse"] >= sure["abuse"]
+            and not listed & LISTED_AS[ABUSIVE_WORDS]
+            and not threat
+        )
         if score.heads["abuse"] < sure["abuse"] and self.words.model.abuse_leads(score, n_words):
             points = min(points, UNSURE_ABUSE_POINTS)
         cue, head = (ABUSIVE_WORDS, "abuse") if abusive else ("negative_words", "anger")
