@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from deescalate import bootstrap
-from deescalate.cli import alerts, calls, config, incidents, models, phrasebook, review
+from deescalate.cli import alerts, calls, config, hub, incidents, models, phrasebook, review
 from deescalate.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
@@ -27,7 +27,7 @@ from deescalate.speech.models import model_setting
 
 log = logging.getLogger("deescalate")
 
-COMMAND_GROUPS: list = [calls, config, models, alerts, phrasebook, review, incidents]
+COMMAND_GROUPS: list = [calls, config, models, alerts, phrasebook, review, incidents, hub]
 """Modules of cli/, each with `register(subparsers, add_engine_options)` that adds its
 subcommands and sets `func(args, settings) -> int` on them."""
 
