@@ -74,7 +74,7 @@ def test_two_databases_are_separate(postgres_server: PostgresServer):
 def test_a_server_that_cannot_start_shows_its_log(postgres_server: PostgresServer):
     with pytest.raises(PostgresError) as failure:
         start_server(port=postgres_server.port)  # the port is taken
-    assert "could not start server" in str(failure.value)
+    assert "PostgreSQL did not start" in str(failure.value)
     assert "The server's log" in str(failure.value)
     assert "Address already in use" in str(failure.value)
 

@@ -115,7 +115,8 @@ class PostgresServer:
             )
         except PostgresError as exc:
             raise PostgresError(
-                f"{exc}\nThe server's log ({self.log}):\n{self._log_text()}"
+                f"PostgreSQL did not start for the tests.\n{exc}\n"
+                f"The server's log:\n{self._log_text()}"
             ) from exc
 
     def stop(self) -> None:
