@@ -111,7 +111,8 @@ def test_the_csv_export_has_agent_and_seat_and_neutralises_formulas(hub):
             key="record-1",
             kind="abuse",
             behaviours=[FORMULA],
-            outcome="+1 refund promised",
+            words=["+1 refund promised"],
+            outcome="\t=1+2",
         ),
     )
     sam = hub.person("sam", team="Billing")
@@ -122,12 +123,13 @@ def test_the_csv_export_has_agent_and_seat_and_neutralises_formulas(hub):
     today = dt.date.today().strftime("%Y%m%d")
     assert f'filename="incidents-{today}.csv"' in export.headers["content-disposition"]
     reader = csv.DictReader(io.StringIO(export.text))
-    assert {"agent", "seat", "team", "behaviours", "outcome"} <= set(reader.fieldnames)
+    assert {"agent", "seat", "team", "behaviours", "words", "outcome"} <= set(reader.fieldnames)
     [row] = list(reader)
     assert row["agent"] == "'=cmd|'/C calc'!A0"
     assert row["seat"] == "'@desk-7"
     assert row["behaviours"] == "'" + FORMULA
-    assert row["outcome"] == "'+1 refund promised"
+    assert row["words"] == "'+1 refund promised"
+    assert row["outcome"] == "'\t=1+2", "a tab before the = hides nothing"
     assert row["team"] == "Billing"
 
     [as_json] = sam.get("/incidents/export.json").json()
