@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import time
+from collections.abc import Iterator
 
 import sqlalchemy as sa
 
@@ -218,6 +219,37 @@ def test_signing_out_ends_the_session_on_the_server(hub):
         "/", headers={"Cookie": f"{COOKIE}={token}"}, follow_redirects=False
     )
     assert sends_to_sign_in(replayed), "the old cookie no longer works"
+
+
+def next_message(lines: Iterator[str]) -> str:
+    """The next server-sent event on a stream, its lines joined."""
+    message = []
+    for line in lines:
+        if not line and message:
+            return "\n".join(message)
+        if line:
+            message.append(line)
+    return "\n".join(message)
+
+
+def test_signing_out_ends_an_open_board_stream(database, serve_asgi):
+    served = HubUnderTest(database, secure_cookies=False)  # plain HTTP on 127.0.0.1
+    served.served_at = serve_asgi(served.app)
+    try:
+        seat = served.seat(agent="Ann")
+        sam = served.person("sam")
+        with sam.http.stream("GET", "/board/stream") as stream:
+            lines = stream.iter_lines()
+            assert "Ann" not in next_message(lines)
+            seat.send(event("call_started", "call-1"), event("escalation", "call-1", kind="senior"))
+            assert "Ann" in next_message(lines), "the escalation reaches the open board"
+
+            assert sends_to_sign_in(sam.post("/signout"))
+            seat.send(event("level", "call-1", level="heated", score=70))
+            assert next_message(lines) == "event: signedout\ndata: {}"
+            assert next_message(lines) == "", "and the stream ends"
+    finally:
+        served.close()
 
 
 def test_passwords_are_stored_as_argon2_hashes_and_a_reset_signs_out(hub):

@@ -1,9 +1,10 @@
 """The team hub through its real HTTP interface, on a fresh database of either kind.
 
 `database` is parametrized over SQLite (a file in the test's folder) and the real
-PostgreSQL fixture, so every test that uses it runs on both. On PostgreSQL the tests share
-one database, emptied before each test (a new database and its migrations for every test
-would take most of the time the tests have). `hub` builds the app on that
+PostgreSQL fixture, so every test that uses it runs on both. The schema is made once: each
+test gets a copy of a migrated SQLite file, and on PostgreSQL the tests share one database,
+emptied before each test (migrating a new database for every test would take most of the
+time the tests have; `test_migrations` starts from nothing). `hub` builds the app on that
 database; `hub.person(...)` is a signed-in browser (cookies and the session's CSRF token)
 and `hub.seat(...)` an enrolled seat that speaks the seat protocol.
 """
@@ -12,10 +13,12 @@ from __future__ import annotations
 
 import functools
 import re
+import shutil
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -25,6 +28,8 @@ from fastapi.testclient import TestClient
 
 from deescalate.hub import db
 from deescalate.hub.app import build_app
+from deescalate.hub.db import connect
+from deescalate.hub.migrate import upgrade
 from tests.support.postgres import PostgresServer
 
 PASSWORD = "correct-horse-battery"
@@ -75,7 +80,7 @@ def shown_secret(page: httpx.Response) -> str:
 class Seat:
     """An enrolled seat: its own HTTP client and credential."""
 
-    http: TestClient
+    http: httpx.Client
     seat_id: str
     credential: str
     team: str
@@ -101,7 +106,7 @@ class Console:
     """A browser signed in to the console: it keeps the session cookie and posts forms with
     the session's CSRF token, as the pages do."""
 
-    def __init__(self, http: TestClient) -> None:
+    def __init__(self, http: httpx.Client) -> None:
         self.http = http
         self.csrf = CSRF.search(http.get("/").text).group(1)
 
@@ -128,11 +133,17 @@ class HubUnderTest:
     def __init__(self, database: str, secure_cookies: bool = True) -> None:
         self.app = build_app(database, secure_cookies=secure_cookies)
         self.store = self.app.state.hub.store
-        self._clients: list[TestClient] = []
+        self.served_at: str | None = None
+        """The URL of a real server serving `app`, once one does (`serve_asgi`)."""
+        self._clients: list[httpx.Client] = []
 
-    def client(self) -> TestClient:
-        """A new browser or seat: cookies of its own, nobody signed in."""
-        http = TestClient(self.app, base_url=BASE_URL)
+    def client(self) -> httpx.Client:
+        """A new browser or seat, with cookies of its own and nobody signed in: over real
+        HTTP when `served_at` is set, else straight into the app."""
+        if self.served_at:
+            http = httpx.Client(base_url=self.served_at, timeout=10)
+        else:
+            http = TestClient(self.app, base_url=BASE_URL)
         self._clients.append(http)
         return http
 
@@ -212,11 +223,23 @@ def empty_tables(url: str) -> None:
         engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite hub database with the schema and no rows, to copy for each test."""
+    path = tmp_path_factory.mktemp("hub-template") / "hub.sqlite"
+    engine = connect(str(path))
+    upgrade(engine)
+    engine.dispose()  # the last connection folds the write-ahead log into the file
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path) -> str:
     """An empty hub database: a new SQLite file, or the PostgreSQL one emptied."""
     if request.param == "sqlite":
-        return str(tmp_path / "hub" / "hub.sqlite")
+        folder = tmp_path / "hub"
+        folder.mkdir(mode=0o700)
+        return str(shutil.copy(request.getfixturevalue("migrated_sqlite"), folder))
     url = request.getfixturevalue("shared_postgres")
     empty_tables(url)
     return url
