@@ -1,6 +1,7 @@
-"""`deescalate hub add-user` and `hub enrol-token`: what they print works on the hub, and
-the SQLite file they write is its owner's only. (`hub serve` needs the hub's extra packages
-missing to show its message, and they are installed here.)"""
+"""`deescalate hub add-user` and `hub enrol-token`, on an SQLite file or a PostgreSQL URL as
+IT types it: what they print works on the hub, and the SQLite file is its owner's only.
+(`hub serve` is not here: its message for a missing `hub` extra can't show where the extra
+is installed.)"""
 
 from __future__ import annotations
 
@@ -21,14 +22,18 @@ def hub_command(capsys, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def as_typed(database: str) -> str:
+    """A PostgreSQL URL as the help shows it (postgresql://user@host/db), or a file path."""
+    return database.replace("postgresql+psycopg://", "postgresql://")
+
+
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
 def test_add_user_prints_a_password_that_signs_in(capsys, database):
-    code, out, _ = hub_command(
-        capsys, "add-user", "sam", "--team", "Billing", "--database", database
-    )
+    typed = as_typed(database)
+    code, out, _ = hub_command(capsys, "add-user", "sam", "--team", "Billing", "--database", typed)
     assert code == EXIT_OK
     printed = ONE_TIME.match(out.strip())
     assert printed and printed.group(1) == "sam"
@@ -42,7 +47,8 @@ def test_add_user_prints_a_password_that_signs_in(capsys, database):
 
 
 def test_enrol_token_prints_a_token_that_enrols_a_seat_in_its_team(capsys, database):
-    code, out, _ = hub_command(capsys, "enrol-token", "--team", "Claims", "--database", database)
+    typed = as_typed(database)
+    code, out, _ = hub_command(capsys, "enrol-token", "--team", "Claims", "--database", typed)
     assert code == EXIT_OK
     token = out.strip()
     assert len(token.splitlines()) == 1 and len(token) >= 32

@@ -1,4 +1,4 @@
-"""The team hub through its real HTTP interface, on a fresh database of either kind.
+"""The team hub through its real HTTP interface, on an empty database of either kind.
 
 `database` is parametrized over SQLite (a file in the test's folder) and the real
 PostgreSQL fixture, so every test that uses it runs on both. The schema is made once: each
