@@ -167,7 +167,8 @@ def _csv(rows: list[dict]) -> str:
 
 
 def _cell(value):
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    """A cell a spreadsheet shows as text, never runs as a formula (a leading tab or carriage
+    return is skipped by some spreadsheets, so it counts too)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
