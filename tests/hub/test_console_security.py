@@ -299,3 +299,24 @@ def test_a_plain_http_test_hub_drops_only_secure_from_the_cookie(database):
     attributes = cookie_attributes(signed_in.headers["set-cookie"])
     assert {"httponly", "samesite=strict"} <= attributes
     assert "secure" not in attributes
+
+
+def test_wrong_passwords_for_one_name_are_slowed_down_and_the_page_says_why(hub):
+    sam = hub.person("sam")
+    http = hub.client()
+    wrong = {"username": "sam", "password": "guess"}
+    places = [
+        http.post("/signin", data=wrong, follow_redirects=False).headers["location"]
+        for _ in range(22)
+    ]
+    assert set(places[:20]) == {"/signin?failed=1"}, places
+    assert set(places[20:]) == {"/signin?failed=2"}, places
+    assert "wait a minute" in http.get("/signin?failed=2").text
+    # Even the right password waits now: a guesser can't tell which one was right.
+    right = {"username": "sam", "password": PASSWORD}
+    assert http.post("/signin", data=right, follow_redirects=False).headers["location"] == (
+        "/signin?failed=2"
+    )
+    # Another person's sign-in is not held back, and Sam's open session still works.
+    hub.person("kim")
+    assert sam.get("/").status_code == 200

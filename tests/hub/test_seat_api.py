@@ -8,8 +8,6 @@ import re
 import time
 import uuid
 
-import sqlalchemy as sa
-
 from deescalate.hub import db
 from deescalate.hub.app import SEAT_BURST
 from deescalate.hublink.protocol import MAX_BATCH
@@ -108,14 +106,22 @@ def test_a_token_from_the_admin_page_enrols_a_seat_in_its_team(hub):
 
 
 def test_an_unknown_or_revoked_token_is_refused_with_the_fix(hub):
+    admin = hub.person("ada", role="admin", team=None)
     revoked = hub.enrol_token("A")
-    hub.execute(sa.update(db.enrol_tokens).values(revoked=True))
+    kept = enrol(hub.client(), revoked, "desk-1")
+    assert kept.status_code == 200
+    row = tagged(admin.get("/admin").text, "tr", "data-token", "A")
+    token_id = row.split("/admin/enrol-tokens/")[1].split("/")[0]
+    assert admin.post(f"/admin/enrol-tokens/{token_id}/revoke").status_code == 303
     http = hub.client()
     for token in ("made-up-token-0123456789", revoked):
         refused = enrol(http, token)
         assert refused.status_code == 403
         assert refused.json() == {"detail": REFUSED_TOKEN}
-    assert hub.rows(db.seats) == []
+    assert [seat["name"] for seat in hub.rows(db.seats)] == ["desk-1"]
+    credential = kept.json()["credential"]
+    seat_works = http.get("/api/seat/messages", headers={"Authorization": f"Bearer {credential}"})
+    assert seat_works.status_code == 200, "a seat enrolled with it keeps working"
 
 
 # --- refusals ----------------------------------------------------------------------------
@@ -132,13 +138,26 @@ def test_forged_or_missing_credentials_get_401_everywhere(hub):
         f"{uuid.uuid4().hex}.{other_secret}",  # a made-up seat
         "",
     ]
-    for credential in forged:
-        assert_refused(hub.client(), {"Authorization": f"Bearer {credential}"})
-    assert_refused(hub.client(), {"Authorization": f"Basic {seat.credential}"})
-    assert_refused(hub.client(), {})
+    tries = [{"Authorization": f"Bearer {credential}"} for credential in forged]
+    tries += [{"Authorization": f"Basic {seat.credential}"}, {}]
+    for headers in tries[:6]:  # 18 requests: within what one address may get wrong
+        assert_refused(hub.client(), headers)
 
     assert hub.rows(db.events) == [] and hub.rows(db.calls) == []
     assert seat.messages().status_code == 200, "the real credential still works"
+
+
+def test_an_address_guessing_credentials_is_slowed_down_but_good_seats_there_are_not(hub):
+    seat = hub.seat(name="seat-1")
+    forged = {"Authorization": f"Bearer {seat.seat_id}.{'x' * 43}"}
+    answers = [hub.client().get("/api/seat/messages", headers=forged) for _ in range(25)]
+    codes = [a.status_code for a in answers]
+    assert set(codes[:20]) == {401}, codes
+    assert set(codes[20:]) == {429}, codes
+    assert int(answers[-1].headers["Retry-After"]) > 0
+    # The same address (every seat behind one NAT or proxy looks alike) with a good
+    # credential is served as before.
+    assert seat.messages().status_code == 200
 
 
 def test_a_seat_revoked_on_the_admin_page_is_refused(hub):

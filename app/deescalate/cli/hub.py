@@ -84,10 +84,10 @@ def cmd_serve(args: argparse.Namespace, _settings: Settings) -> int:
 
 
 def cmd_add_user(args: argparse.Namespace, _settings: Settings) -> int:
-    hub = _hub()
-    store = hub.open_store(args.database or hub.default_database())
     if args.role == "supervisor" and not args.team:
         raise BadInput("A supervisor needs a team: add --team NAME.")
+    hub = _hub()
+    store = hub.open_store(args.database or hub.default_database())
     team_id = store.team_id(args.team) if args.team else None
     password = hub.new_password()
     store.add_user(args.username, args.name or args.username, password, args.role, team_id)

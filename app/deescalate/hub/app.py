@@ -23,6 +23,9 @@ from deescalate.hub.web import Hub, SignInNeeded
 SEAT_RATE = 5.0
 """Requests a second a seat may make on average (it polls once a second)."""
 SEAT_BURST = 60
+REFUSED_RATE, REFUSED_BURST = 1 / 30, 20
+"""Refused requests (a wrong password, an unknown seat credential) allowed per address or
+name: 20 at once, then one every 30 seconds."""
 
 
 def build_app(
@@ -38,6 +41,7 @@ def build_app(
     app = FastAPI(title="Deescalate hub", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.hub = Hub(store, secure_cookies, reraise_after, phrasebook_tests)
     app.state.seat_limit = RateLimit(SEAT_RATE, SEAT_BURST)
+    app.state.refused_limit = RateLimit(REFUSED_RATE, REFUSED_BURST)
     app.include_router(seat_router(store, app.state.seat_limit))
     for router in (
         board_router(),

@@ -30,11 +30,16 @@ log = logging.getLogger(__name__)
 
 def seat(request: Request, authorization: str = Header("")) -> dict:
     """The seat whose credential the request carries; 401 for any other."""
-    store, limit = request.app.state.hub.store, request.app.state.seat_limit
+    state = request.app.state
+    store, limit, refused = state.hub.store, state.seat_limit, state.refused_limit
+    host = request.client.host if request.client else "?"
     scheme, _, credential = authorization.partition(" ")
     found = store.seat_for(credential) if scheme.lower() == "bearer" else None
     if found is None:
-        host = request.client.host if request.client else "?"
+        # Guessing credentials gets slowed down; seats behind the same address whose
+        # credentials are good are never held back by it.
+        if not refused.allow(host):
+            raise HTTPException(429, "too many refused requests", headers={"Retry-After": "30"})
         log.warning("seat request refused from %s: unknown or revoked credential", host)
         raise HTTPException(401, "unknown or revoked seat: enrol it again with a new token")
     if not limit.allow(found["id"]):

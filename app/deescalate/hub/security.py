@@ -68,6 +68,15 @@ class RateLimit:
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
 
+    def spent(self, key: str, now: float | None = None) -> bool:
+        """True when `key` has nothing left to spend right now (nothing is taken)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                return False
+            return bucket.tokens + (now - bucket.updated) * self.rate < 1
+
     def allow(self, key: str, now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now
         with self._lock:

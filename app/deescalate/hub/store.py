@@ -152,6 +152,29 @@ class HubStore:
             )
         return token
 
+    def enrol_tokens(self) -> list[dict]:
+        query = (
+            select(
+                db.enrol_tokens.c.id,
+                db.enrol_tokens.c.created,
+                db.enrol_tokens.c.created_by,
+                db.enrol_tokens.c.revoked,
+                db.teams.c.name.label("team"),
+            )
+            .join(db.teams)
+            .order_by(db.enrol_tokens.c.id.desc())
+        )
+        with self.engine.begin() as c:
+            return _rows(c.execute(query))
+
+    def revoke_enrol_token(self, token_id: int) -> bool:
+        """Seats can no longer enrol with it; seats already enrolled keep working."""
+        with self.engine.begin() as c:
+            done = c.execute(
+                update(db.enrol_tokens).where(db.enrol_tokens.c.id == token_id).values(revoked=True)
+            )
+            return done.rowcount == 1
+
     def enrol(self, token: str, seat_name: str, agent_name: str) -> tuple[str, str, str] | None:
         """(seat id, credential, team) for a valid enrolment token, else None."""
         query = (
@@ -574,7 +597,9 @@ def _keep_incident(c, seat: dict, event: SeatEvent) -> None:
     where = (db.incidents.c.seat_id == seat["id"]) & (db.incidents.c.event_id == key)
     old = c.execute(select(db.incidents.c.record).where(where)).first()
     if old is not None:
-        c.execute(update(db.incidents).where(where).values(record={**old.record, **event.data}))
+        record = {**old.record, **event.data}
+        kind = str(record.get("kind") or record.get("reason") or "incident")[:40]
+        c.execute(update(db.incidents).where(where).values(record=record, kind=kind))
         return
     c.execute(
         insert(db.incidents).values(

@@ -20,6 +20,7 @@ def admin_router() -> APIRouter:
             "admin.j2",
             who,
             seats=store.seats(),
+            tokens=store.enrol_tokens(),
             users=store.users(),
             new_secret=new_secret,
         )
@@ -45,6 +46,15 @@ def admin_router() -> APIRouter:
         return show(
             request, who, {"what": f"Enrolment token for {team}", "value": token, "hint": hint}
         )
+
+    @router.post("/admin/enrol-tokens/{token_id}/revoke")
+    async def revoke_token(token_id: int, request: Request, who: Admin):
+        await check_csrf(request, who)
+        store = hub(request).store
+        if not store.revoke_enrol_token(token_id):
+            raise HTTPException(404, "no such enrolment token")
+        store.audit(who["username"], "revoked an enrolment token", f"token {token_id}")
+        return back("/admin")
 
     @router.post("/admin/seats/{seat_id}/revoke")
     async def revoke(seat_id: str, request: Request, who: Admin):

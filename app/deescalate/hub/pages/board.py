@@ -31,14 +31,19 @@ def board_router() -> APIRouter:
 
     @router.get("/signin", response_class=HTMLResponse)
     def signin_page(request: Request, failed: int = 0):
-        return page(request, "signin.j2", None, failed=bool(failed))
+        return page(request, "signin.j2", None, failed=failed)
 
     @router.post("/signin")
     def signin(request: Request, username: str = Form(...), password: str = Form(...)):
-        store = hub(request).store
-        signed = store.sign_in(username.strip(), password)
+        store, refused = hub(request).store, request.app.state.refused_limit
+        name = username.strip()[:100]
+        if refused.spent(f"signin:{name}"):
+            log.warning("sign-in for %r refused: too many wrong passwords", name)
+            return back("/signin?failed=2")
+        signed = store.sign_in(name, password)
         if signed is None:
-            log.warning("sign-in refused for %r", username[:100])
+            refused.allow(f"signin:{name}")
+            log.warning("sign-in refused for %r", name)
             return back("/signin?failed=1")
         token, who = signed
         store.audit(who["username"], "signed in")
