@@ -82,10 +82,13 @@ class Outbox:
         keep_days: float = 30.0,
         name: str = "alert",
         shared_backoff: bool = False,
+        log_sent: int = logging.INFO,
     ) -> None:
+        """`log_sent`: the log level of a delivery (a chatty receiver's are only debug)."""
         self.path = path / OUTBOX_FILE if path.is_dir() else path
         self.name = name
         self._shared_backoff = shared_backoff
+        self._log_sent = log_sent
         self._paused_until = 0.0
         """With a shared backoff: when the next try is due after a failure (0: none)."""
         self._deliver = deliver
@@ -152,7 +155,7 @@ class Outbox:
                 "SELECT count(*) FROM alerts WHERE state = 'queued'"
             ).fetchone()
             unsaved = sum(1 for p in self._unsaved.values() if p.state == "queued")
-        return count + unsaved + self._incoming.qsize()
+            return count + unsaved + self._incoming.qsize()
 
     def wait(self, key: str, timeout: float) -> AlertStatus | None:
         deadline = time.monotonic() + timeout
@@ -212,7 +215,9 @@ class Outbox:
         except Exception:
             log.exception("closing the %s outbox", self.name)
         for pending in self._unsaved.values():
-            log.error("%s not kept (the outbox could not be written): %s", self.name, pending.detail)
+            log.error(
+                "%s not kept (the outbox could not be written): %s", self.name, pending.detail
+            )
 
     def _step(self) -> None:
         self._save_new()
@@ -231,13 +236,13 @@ class Outbox:
     def _save_new(self) -> None:
         """Writes alerts handed over since last time, and those the disk refused before."""
         while True:
-            try:
-                pending = self._incoming.get_nowait()
-            except queue.Empty:
-                break
-            if self._shared_backoff:  # new bodies wait out the pause too
-                pending.next_try = max(pending.next_try, self._paused_until)
-            with self._lock:
+            with self._lock:  # taken and kept in one step: `pending` never misses it
+                try:
+                    pending = self._incoming.get_nowait()
+                except queue.Empty:
+                    break
+                if self._shared_backoff:  # new bodies wait out the pause too
+                    pending.next_try = max(pending.next_try, self._paused_until)
                 self._unsaved[pending.key] = pending
             self._report(pending)
         with self._lock:
@@ -314,7 +319,8 @@ class Outbox:
                 f"{result.detail}; retry in {delay:g} s",
                 (now + delay),
             )
-        log.info("%s %s %s: %s", self.name, p.key[:8], p.state, p.detail)
+        level = self._log_sent if p.state == "sent" else logging.INFO
+        log.log(level, "%s %s %s: %s", self.name, p.key[:8], p.state, p.detail)
         if p.saved:
             self._update(p)
         if self._shared_backoff and p.state != "failed":
@@ -350,7 +356,9 @@ class Outbox:
                 )
                 self._db.commit()
         except sqlite3.Error as exc:  # kept a while longer; nothing is lost
-            log.warning("old %ss not pruned: %s", self.name, _cannot_write(self.path, exc, self.name))
+            log.warning(
+                "old %ss not pruned: %s", self.name, _cannot_write(self.path, exc, self.name)
+            )
 
     def _update(self, p: _Pending) -> None:
         try:

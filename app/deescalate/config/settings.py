@@ -99,8 +99,7 @@ class Settings(BaseModel):
     )
     hub_url: str | None = Field(
         None,
-        description="the team hub's https:// address (plain http only for localhost); "
-        "none: no hub",
+        description="the team hub's https:// address (plain http only for localhost); none: no hub",
     )
     hub_enrol_token: str | None = Field(
         None,
