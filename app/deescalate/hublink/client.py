@@ -39,8 +39,10 @@ Answer = TypeVar("Answer", bound=BaseModel)
 def hub_target(url: str) -> str:
     """`scheme://host[:port]`: what may be shown of the hub's address."""
     parts = urlsplit(url)
+    host = parts.hostname or "?"
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address
     port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname or '?'}{port}"
+    return f"{parts.scheme}://{host}{port}"
 
 
 class HubError(Exception):
