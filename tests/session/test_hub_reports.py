@@ -219,3 +219,14 @@ def test_a_phrasebook_the_check_rejects_is_never_used_and_the_problem_line_says_
     assert wait_for(session, lambda: "v7" in session.state.error, 5)
     assert "threat_violense" in session.state.error and "not used" in session.state.error
     assert session.phrasebooks.version == ""
+
+
+def test_a_revoked_seat_is_on_the_problem_line_with_the_fix(seat, hub):
+    session = seat()
+    assert wait_for(session, lambda: session.hub.link.enrolled, 5)
+    hub.revoke_all()
+    assert wait_for(session, lambda: "no longer accepts this seat" in session.state.error, 5)
+    assert session.state.error == (
+        f"Team hub {hub.url} no longer accepts this seat (HTTP 401): "
+        "ask IT for a new enrolment token."
+    )
