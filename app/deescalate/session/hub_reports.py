@@ -48,9 +48,10 @@ class HubReports:
         if not self.send_words:
             return data
         for key, value in words.items():
-            data[key] = (
-                [self._scrub(v) for v in value] if isinstance(value, list) else (self._scrub(value))
-            )
+            if isinstance(value, list):
+                data[key] = [self._scrub(line) for line in value]
+            else:
+                data[key] = self._scrub(value)
         return data
 
     @property
@@ -99,10 +100,8 @@ class HubReports:
 
     def acted(self, kind: EventKind, category: str = "", suggestion_id: str = "") -> None:
         """used, dismissed (a suggestion) or acknowledged (an escalation)."""
-        data = (
-            {} if kind == "acknowledged" else {"category": category, "suggestion_id": suggestion_id}
-        )
-        self._send(kind, self._this_call, data)
+        data = {"category": category, "suggestion_id": suggestion_id}
+        self._send(kind, self._this_call, {} if kind == "acknowledged" else data)
 
     def alerted(self, level: str, reasons: Sequence[Reason], why: str) -> None:
         """The agent alerted the supervisor: the cues always, the words when allowed."""

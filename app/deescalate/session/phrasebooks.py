@@ -83,6 +83,7 @@ class PhrasebookSource:
             )
             return False
         self.book, self.hub_path, self.version = book, path, version
+        self._problems.report(HUB_SOURCE, None)
         self._problems.report(SOURCE, None)  # the configured files are not in force
         return True
 
