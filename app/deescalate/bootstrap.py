@@ -2,9 +2,9 @@
 
 Every entry point (the overlay, `listen`, `demo`, `replay` and the supervisor's commands)
 gets its parts here: settings are read once, logging is set up from them, and the records
-store and its writer and reader, the alert notifier, the phrasebook, the speech engine and
-the call runner are built and handed to whoever runs. Nothing below this module builds
-one of these on its own.
+store and its writer and reader, the alert notifier, the team hub's link, the phrasebook,
+the speech engine and the call runner are built and handed to whoever runs. Nothing below
+this module builds one of these on its own.
 
 The overlay's own process needs none of the audio or speech code (calls run in a child
 process), so what only the terminal commands use is imported when they use it.
@@ -13,6 +13,7 @@ process), so what only the terminal commands use is imported when they use it.
 from __future__ import annotations
 
 import difflib
+import getpass
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -21,11 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 from deescalate.advice.phrasebook import Phrasebook, load_phrasebook, phrasebook_paths
 from deescalate.alerts.notifier import AlertError, Notifier, StatusCallback
+from deescalate.alerts.outbox import Outbox
 from deescalate.call.process import ProcessCallRunner
 from deescalate.config import paths
 from deescalate.config.logs import setup_logging
 from deescalate.config.policy import read_policy, report_problems
 from deescalate.config.settings import ENV_PREFIX, Settings, load_settings, machine_config_path
+from deescalate.hublink.client import HubClient
+from deescalate.hublink.link import OUTBOX_FILE, Delivery, HubLink
 from deescalate.records.redact import redact
 from deescalate.records.store import RecordStore
 from deescalate.records.writer import RecordReader, RecordWriter
@@ -113,11 +117,18 @@ def build_session(
     make_sources: Callable | None = None,
     make_runner: Callable = ProcessCallRunner,
     alerts: bool = True,
+    hub_folder: Path | None = None,
+    hub_timing: Mapping[str, float] | None = None,
 ) -> Session:
     """The session the overlay runs: calls in child processes, records on their own
-    threads, alerts through the outbox when a webhook is configured."""
+    threads, alerts through the outbox when a webhook is configured, reports to the team
+    hub when one is set (its files in `hub_folder`, by default the user's data folder;
+    `hub_timing`: the link's intervals, which tests shorten)."""
     problems = Problems()
     problems.report("policy", read_policy().notice())
+    folder = hub_folder or paths.user_data_dir()
+    link = make_hub_link(settings, problems.report, folder, **(hub_timing or {}))
+    kept = link.phrasebook if link is not None else None
     store = RecordStore(records or paths.records_file())
     writer = RecordWriter(
         store,
@@ -129,7 +140,12 @@ def build_session(
         writer=writer,
         reader=RecordReader(),
         problems=problems,
-        phrasebooks=PhrasebookSource(settings.phrasebook, problems, load_checked),
+        phrasebooks=PhrasebookSource(
+            settings.phrasebook,
+            problems,
+            load_checked,
+            hub=(kept.path, kept.version) if kept is not None else None,
+        ),
         mode=mode,
         make_runner=make_runner,
         make_engine=make_engine,
@@ -143,7 +159,52 @@ def build_session(
         )
         session.use_notifier(notifier)
         problems.report("alerts", problem or None)
+    if link is not None:
+        session.use_hub(link)
+        link.start(on_message=session.hub_message, on_phrasebook=session.hub_phrasebook)
     return session
+
+
+def make_hub_link(
+    settings: Settings,
+    on_problem: Callable[[str, str | None], None],
+    folder: Path,
+    **timing: float,
+) -> HubLink | None:
+    """The link to the team hub the settings ask for, not started; None without a hub.
+    `timing`: the link's intervals (tests shorten them)."""
+    if not settings.hub_url:
+        return None
+
+    def make_outbox(deliver: Callable[[dict], Delivery]) -> Outbox:
+        return Outbox(
+            folder / OUTBOX_FILE,
+            deliver,
+            None,
+            first_retry=2.0,
+            max_retry=60.0,
+            give_up_after=7 * 86400.0,
+            on_problem=lambda message: on_problem("hub outbox", message),
+            keep_days=1.0,
+            name="hub report",
+            shared_backoff=True,
+            log_sent=logging.DEBUG,
+        )
+
+    try:
+        return HubLink(
+            HubClient(settings.hub_url),
+            folder,
+            settings.hub_enrol_token,
+            settings.agent_name or getpass.getuser(),
+            make_outbox,
+            lambda path: load_checked([path]),
+            on_problem,
+            **timing,
+        )
+    except AlertError as exc:  # the outbox can't be written
+        on_problem("hub", f"Team hub reports are off: {exc}")
+        return None
 
 
 def make_notifier(

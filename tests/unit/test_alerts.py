@@ -9,7 +9,8 @@ import time
 import pytest
 
 from deescalate.alerts.notifier import Alert, AlertError
-from deescalate.alerts.webhook import WebhookNotifier, check_url
+from deescalate.alerts.outbox import Outbox
+from deescalate.alerts.webhook import WebhookNotifier, check_url, post
 from deescalate.cli.main import main
 from tests.support.webhook import TOKEN, Hook
 
@@ -173,3 +174,35 @@ def test_cli_refuses_a_non_local_http_url(capsys):
     assert main(["alerts", "test", "--url", f"http://hooks.example.com/{TOKEN}"]) == 2
     err = capsys.readouterr().err.strip()
     assert "https" in err and TOKEN not in err and "\n" not in err
+
+
+def test_a_shared_backoff_tries_once_for_all_waiting_and_sends_them_all_once_back(
+    tmp_path, hook_factory
+):
+    hook = hook_factory([503])  # the receiver is down
+    outbox = Outbox(
+        tmp_path / "reports.sqlite",
+        lambda body: post(hook.url, body),
+        None,
+        first_retry=0.4,
+        max_retry=0.8,
+        give_up_after=60.0,
+        name="hub report",
+        shared_backoff=True,
+    )
+    try:
+        keys = [outbox.add({"n": n}) for n in range(6)]
+        time.sleep(1.5)
+        tries_while_down = len(hook.bodies)
+        assert 1 <= tries_while_down <= 4, "each waiting body was tried on its own"
+        assert outbox.pending() == 6
+        hook.script = [200]
+        outbox.retry_now()  # the receiver is known to be back
+        deadline = time.monotonic() + 3
+        while outbox.pending() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert outbox.pending() == 0
+        assert {outbox.status(k).state for k in keys} == {"sent"}
+        assert sorted(b["n"] for b in hook.bodies[tries_while_down:]) == list(range(6))
+    finally:
+        outbox.close()

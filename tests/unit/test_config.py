@@ -124,3 +124,51 @@ def test_show_masks_the_webhook_token(tmp_path):
 def test_missing_files_give_defaults(tmp_path):
     loaded = load_settings(tmp_path / "a.toml", tmp_path / "b.toml", NO_ENV)
     assert loaded.settings == Settings()
+
+
+HUB_POLICY = (
+    'hub_url = "https://hub.example.com/"\nhub_enrol_token = "ENROL-s3cret-77"\n'
+    'hub_send_words = true\nlocked = ["hub_url", "hub_enrol_token", "hub_send_words"]\n'
+)
+
+
+def test_the_hub_is_set_by_policy_and_its_token_is_never_shown_or_saved(tmp_path):
+    loaded = load(tmp_path, machine=HUB_POLICY, user="font_size = 16\n")
+    s = loaded.settings
+    assert (s.hub_url, s.hub_enrol_token, s.hub_send_words) == (
+        "https://hub.example.com",
+        "ENROL-s3cret-77",
+        True,
+    )
+    shown = show(loaded)
+    assert "s3cret" not in shown
+    assert 'hub_enrol_token = "(hidden)"' in shown and "https://hub.example.com" in shown
+    user = tmp_path / "user.toml"
+    save_user_changes(s, s.with_values(font_size=18, hub_enrol_token="OTHER-s3cret-1"), user)
+    assert "s3cret" not in user.read_text() and "hub" not in user.read_text()
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('hub_url = "hub.example.com"', "not a web address"),
+        ('hub_url = "http://hub.example.com"', "plain http only for localhost"),
+        ('hub_enrol_token = "short"', "at least 8 characters"),
+        ('hub_send_words = "yes"', "true or false"),
+    ],
+)
+def test_a_hub_setting_that_is_not_allowed_says_what_is(tmp_path, line, problem):
+    with pytest.raises(ConfigError, match=problem) as error:
+        load(tmp_path, user=line + "\n")
+    assert "user.toml" in str(error.value)
+
+
+def test_a_token_that_is_not_allowed_is_not_echoed(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        load(tmp_path, user='hub_enrol_token = "s3cr"\n')
+    assert "s3cr" not in str(error.value) and "(hidden)" in str(error.value)
+
+
+def test_plain_http_is_allowed_for_a_hub_on_this_machine():
+    assert Settings(hub_url="http://127.0.0.1:8080").hub_url == "http://127.0.0.1:8080"
+    assert Settings().hub_url is None and Settings().hub_send_words is False

@@ -8,6 +8,12 @@ between the POST and the write that marks it sent). When the file can't be writt
 disk), alerts are still sent from memory, and written once the disk has room.
 
 The thread survives any error: it logs it, reports it and carries on.
+
+The outbox is generic: `deliver(body)` decides what a body is and where it goes (the
+supervisor alerts' webhook, the team hub's reports). `name` is what its messages call it;
+`shared_backoff` makes a failure hold back every waiting body, not only the one that failed
+(right when they all go to the same receiver: a seat catching up after a long outage
+retries once, not once per body).
 """
 
 from __future__ import annotations
@@ -74,8 +80,17 @@ class Outbox:
         give_up_after: float,
         on_problem: Callable[[str | None], None] | None = None,
         keep_days: float = 30.0,
+        name: str = "alert",
+        shared_backoff: bool = False,
+        log_sent: int = logging.INFO,
     ) -> None:
+        """`log_sent`: the log level of a delivery (a chatty receiver's are only debug)."""
         self.path = path / OUTBOX_FILE if path.is_dir() else path
+        self.name = name
+        self._shared_backoff = shared_backoff
+        self._log_sent = log_sent
+        self._paused_until = 0.0
+        """With a shared backoff: when the next try is due after a failure (0: none)."""
         self._deliver = deliver
         self._on_status = on_status
         self._on_problem = on_problem or (lambda _message: None)
@@ -90,9 +105,9 @@ class Outbox:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._keep_seconds = keep_days * 86400
-        self._db = _open(self.path)
+        self._db = _open(self.path, name)
         self._prune()
-        self._thread = threading.Thread(target=self._run, name="alert-outbox", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"{name}-outbox", daemon=True)
         self._thread.start()
 
     def add(self, body: dict) -> str:
@@ -120,6 +135,27 @@ class Outbox:
                 (limit,),
             ).fetchall()
         return [AlertStatus(*row) for row in rows]
+
+    def retry_now(self) -> None:
+        """Tries every waiting body again at once (the receiver is known to be back)."""
+        with self._changed:
+            self._db.execute(
+                "UPDATE alerts SET next_try = ? WHERE state = 'queued'", (time.time(),)
+            )
+            self._db.commit()
+            for pending in self._unsaved.values():
+                pending.next_try = 0.0
+            self._paused_until = 0.0
+        self._wake.set()
+
+    def pending(self) -> int:
+        """Bodies not yet delivered (on disk or still in memory)."""
+        with self._lock:
+            (count,) = self._db.execute(
+                "SELECT count(*) FROM alerts WHERE state = 'queued'"
+            ).fetchone()
+            unsaved = sum(1 for p in self._unsaved.values() if p.state == "queued")
+            return count + unsaved + self._incoming.qsize()
 
     def wait(self, key: str, timeout: float) -> AlertStatus | None:
         deadline = time.monotonic() + timeout
@@ -149,7 +185,12 @@ class Outbox:
             try:
                 self._insert(pending)
             except sqlite3.Error as exc:
-                log.error("alert lost at exit (%s): %s", _cannot_write(self.path, exc), pending.key)
+                log.error(
+                    "%s lost at exit (%s): %s",
+                    self.name,
+                    _cannot_write(self.path, exc, self.name),
+                    pending.key,
+                )
 
     # --- the delivery thread ------------------------------------------------------------
 
@@ -159,8 +200,8 @@ class Outbox:
             try:
                 self._step()
             except Exception as exc:  # never let the thread die: alerts wait on it
-                log.exception("alert outbox")
-                self._on_problem(f"Supervisor alerts hit an internal error ({exc}); retrying.")
+                log.exception("%s outbox", self.name)
+                self._on_problem(f"The {self.name} outbox hit an internal error ({exc}); retrying.")
                 error_shown = True
                 self._stop.wait(ERROR_PAUSE)
                 continue
@@ -172,9 +213,11 @@ class Outbox:
             with self._lock:
                 self._db.close()
         except Exception:
-            log.exception("closing the alert outbox")
+            log.exception("closing the %s outbox", self.name)
         for pending in self._unsaved.values():
-            log.error("alert not kept (the outbox could not be written): %s", pending.detail)
+            log.error(
+                "%s not kept (the outbox could not be written): %s", self.name, pending.detail
+            )
 
     def _step(self) -> None:
         self._save_new()
@@ -193,11 +236,13 @@ class Outbox:
     def _save_new(self) -> None:
         """Writes alerts handed over since last time, and those the disk refused before."""
         while True:
-            try:
-                pending = self._incoming.get_nowait()
-            except queue.Empty:
-                break
-            with self._lock:
+            with self._lock:  # taken and kept in one step: `pending` never misses it
+                try:
+                    pending = self._incoming.get_nowait()
+                except queue.Empty:
+                    break
+                if self._shared_backoff:  # new bodies wait out the pause too
+                    pending.next_try = max(pending.next_try, self._paused_until)
                 self._unsaved[pending.key] = pending
             self._report(pending)
         with self._lock:
@@ -208,8 +253,9 @@ class Outbox:
             except sqlite3.Error as exc:
                 if not self._disk_problem:
                     self._disk_problem = True
-                    log.error("%s", _cannot_write(self.path, exc))
-                    self._on_problem(_cannot_write(self.path, exc) + " Alerts are still sent.")
+                    message = _cannot_write(self.path, exc, self.name)
+                    log.error("%s", message)
+                    self._on_problem(f"{message} {self.name.capitalize()}s are still sent.")
                 return
             with self._lock:
                 self._unsaved.pop(pending.key, None)
@@ -258,7 +304,7 @@ class Outbox:
         try:
             result = self._deliver(p.body)
         except Exception as exc:  # a delivery bug must not lose the alert
-            log.exception("alert delivery")
+            log.exception("%s delivery", self.name)
             result = _Failed(f"internal error while sending ({type(exc).__name__})")
         now = time.time()
         p.attempts += 1
@@ -273,14 +319,32 @@ class Outbox:
                 f"{result.detail}; retry in {delay:g} s",
                 (now + delay),
             )
-        log.info("alert %s %s: %s", p.key[:8], p.state, p.detail)
+        level = self._log_sent if p.state == "sent" else logging.INFO
+        log.log(level, "%s %s %s: %s", self.name, p.key[:8], p.state, p.detail)
         if p.saved:
             self._update(p)
+        if self._shared_backoff and p.state != "failed":
+            self._paused_until = p.next_try if p.state == "queued" else 0.0
+            self._share_next_try(p.next_try)
         if p.state != "queued":
             self._prune()
         with self._changed:
             self._changed.notify_all()
         self._report(p)
+
+    def _share_next_try(self, next_try: float) -> None:
+        """Every waiting body tries next when this one does: at once after a delivery,
+        after the same pause after a failure."""
+        try:
+            with self._changed:
+                self._db.execute(
+                    "UPDATE alerts SET next_try = ? WHERE state = 'queued'", (next_try,)
+                )
+                self._db.commit()
+                for pending in self._unsaved.values():
+                    pending.next_try = next_try
+        except sqlite3.Error as exc:  # each keeps its own time; nothing is lost
+            log.warning("%s", _cannot_write(self.path, exc, self.name))
 
     def _prune(self) -> None:
         """Forgets alerts sent or given up on longer ago than the days to keep them."""
@@ -292,7 +356,9 @@ class Outbox:
                 )
                 self._db.commit()
         except sqlite3.Error as exc:  # kept a while longer; nothing is lost
-            log.warning("old alerts not pruned: %s", _cannot_write(self.path, exc))
+            log.warning(
+                "old %ss not pruned: %s", self.name, _cannot_write(self.path, exc, self.name)
+            )
 
     def _update(self, p: _Pending) -> None:
         try:
@@ -304,7 +370,7 @@ class Outbox:
                 )
                 self._db.commit()
         except sqlite3.Error as exc:  # keep the news in memory until the disk takes it
-            log.error("%s", _cannot_write(self.path, exc))
+            log.error("%s", _cannot_write(self.path, exc, self.name))
             p.saved = False
             with self._lock:
                 self._unsaved[p.key] = p
@@ -315,7 +381,7 @@ class Outbox:
         try:
             self._on_status(AlertStatus(p.key, p.state, p.attempts, p.detail))  # type: ignore[arg-type]
         except Exception:
-            log.exception("alert status callback failed")
+            log.exception("%s status callback failed", self.name)
 
 
 @dataclass(frozen=True)
@@ -325,7 +391,7 @@ class _Failed:
     retry: bool = True
 
 
-def _open(path: Path) -> sqlite3.Connection:
+def _open(path: Path, name: str) -> sqlite3.Connection:
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
@@ -342,13 +408,13 @@ def _open(path: Path) -> sqlite3.Connection:
         db.execute("UPDATE alerts SET next_try = ? WHERE state = 'queued'", (time.time(),))
         db.commit()
     except (OSError, sqlite3.Error) as exc:
-        raise AlertError(_cannot_write(path, exc)) from exc
+        raise AlertError(_cannot_write(path, exc, name)) from exc
     return db
 
 
-def _cannot_write(path: Path, exc: Exception) -> str:
+def _cannot_write(path: Path, exc: Exception, name: str = "alert") -> str:
     reason = getattr(exc, "strerror", None) or str(exc)
     return (
-        f"Cannot write the alert outbox {path} ({reason}): "
+        f"Cannot write the {name} outbox {path} ({reason}): "
         "choose a folder this user can write to, or fix its permissions."
     )

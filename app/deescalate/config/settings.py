@@ -32,9 +32,12 @@ CONFIG_NAME = "config.toml"
 ENV_PREFIX = "DEESCALATE_"
 
 
-SECRET_KEYS = ("alert_webhook_url",)
-"""Settings that hold a secret (the webhook's token): masked when shown, never saved by the
-settings dialog, never logged."""
+SECRET_KEYS = ("alert_webhook_url", "hub_enrol_token")
+"""Settings that hold a secret (the webhook's token, the team hub's enrolment token): masked
+when shown, never saved by the settings dialog, never logged."""
+SECRET_URLS = ("alert_webhook_url",)
+"""Secrets that are URLs: their scheme and host may be shown, the rest never."""
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 class ConfigError(Exception):
@@ -91,7 +94,24 @@ class Settings(BaseModel):
     alert_keep_days: int = Field(
         30, ge=1, le=3650, description="a whole number of days from 1 to 3650"
     )
-    agent_name: str | None = Field(None, description="the name alerts give for this seat")
+    agent_name: str | None = Field(
+        None, description="the name alerts and the team hub give for this seat"
+    )
+    hub_url: str | None = Field(
+        None,
+        description="the team hub's https:// address (plain http only for localhost); none: no hub",
+    )
+    hub_enrol_token: str | None = Field(
+        None,
+        min_length=8,
+        max_length=200,
+        description="the enrolment token the team hub gave IT (8 to 200 characters)",
+    )
+    hub_send_words: bool = Field(
+        False,
+        description="true or false (suggestions, why lines and incident words go to the "
+        "team hub, redacted)",
+    )
     log_dir: str | None = Field(
         None, description="a machine-wide log folder (a file per user); none: per-user logs"
     )
@@ -118,6 +138,7 @@ class Settings(BaseModel):
         "show_transcript",
         "demo_when_no_devices",
         "alert_include_transcript",
+        "hub_send_words",
         mode="before",
     )
     @classmethod
@@ -126,6 +147,20 @@ class Settings(BaseModel):
         if isinstance(value, str):
             raise ValueError("true or false, without quotes")
         return value
+
+    @field_validator("hub_url")
+    @classmethod
+    def _hub_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError("not a web address")
+        if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
+            raise ValueError("plain http only for localhost: the seat's credential goes with it")
+        if parts.query or parts.fragment:
+            raise ValueError("an address without ? or #")
+        return value.strip().rstrip("/")
 
     def with_values(self, **values: Any) -> Settings:
         """A copy with some values changed, checked like any other layer."""
@@ -187,7 +222,7 @@ def mask(key: str, value: Any) -> Any:
     """`value`, with a secret reduced to what may be shown (a URL's scheme and host)."""
     if key not in SECRET_KEYS or not isinstance(value, str) or not value:
         return value
-    return mask_url(value)
+    return mask_url(value) if key in SECRET_URLS else "(hidden)"
 
 
 def mask_url(url: str) -> str:

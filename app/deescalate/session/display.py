@@ -59,6 +59,9 @@ class DisplayState:
     """The supervisor alert's progress: "", "recording…", "recorded", "sent", ..."""
     incident: str | None = None
     """The key of an incident record waiting for the agent to complete it."""
+    help_coming: str = ""
+    """A supervisor's word from the team hub for this call ("Sam is on the way"); it goes
+    when the call ends or the next one starts."""
     _escalated_level: str = "calm"
 
     @property
@@ -82,6 +85,7 @@ class DisplayState:
                 self._escalated_level = "unsafe" if event.kind == "threat" else self.level
             case RunningEvent():
                 self.engine, self.demo, self.demo_reason = event.engine, event.demo, event.detail
+                self.help_coming = ""
                 self.in_call = event.demo  # a live call starts when the customer speaks
                 self.problems.report("call", None)  # a call is running: its old trouble is over
                 self._forget_last_call()
@@ -93,9 +97,11 @@ class DisplayState:
                 self.partial = event.text  # a spotter's guess is never shown as their words
             case CallEvent(state="started"):
                 self.in_call = True
+                self.help_coming = ""
                 self._forget_last_call()
             case CallEvent():
                 self.in_call = False
+                self.help_coming = ""
                 if self.escalate is None:  # a held escalation keeps what explains it
                     self._forget_last_call()
 

@@ -23,6 +23,7 @@ from deescalate.config.settings import Settings
 from deescalate.records.ops import CompleteIncident, OpenIncident, UpdateIncidentActions, new_key
 from deescalate.records.writer import RecordReader, RecordWriter
 from deescalate.session.display import DisplayState, describe
+from deescalate.session.hub_reports import HubReports
 from deescalate.session.problems import Problems
 from deescalate.session.recorder import CallOnRecord
 
@@ -65,8 +66,11 @@ class IncidentDesk:
         problems: Problems,
         later: Later,
         settings: Settings,
+        hub: HubReports | None = None,
     ) -> None:
+        """`hub` is told of every incident record opened or completed."""
         self.state = state
+        self.hub = hub or HubReports(send_words=False)
         self.writer, self.reader = writer, reader
         self.problems = problems
         self.later = later
@@ -133,6 +137,15 @@ class IncidentDesk:
             tuple(self._notes.used),
         )
         self.writer.submit(op, lambda _: self.later(lambda: self._offer(incident.key)))
+        self.hub.incident(
+            call.key if call else "",
+            incident.key,
+            "opened",
+            cues=[r.cue for r in self.state.reasons],
+            reason=reason,
+            behaviours=list(op.behaviours),
+            actions=list(op.actions),
+        )
 
     def _actions(self, incident: _Incident) -> tuple[str, ...]:
         return (*incident.notes.used, *(["supervisor alerted"] if incident.alerted else []))
@@ -243,6 +256,7 @@ class IncidentDesk:
             self.later(done)
 
         self.writer.submit(CompleteIncident(key, customer_ref, outcome, notes), saved)
+        self.hub.incident("", key, "completed", outcome=outcome, notes=notes)
 
 
 def describe_behaviour(reason) -> str:

@@ -14,6 +14,9 @@ ORDER = (
     "alert delivery",
     "alert outbox",
     "phrasebook",
+    "hub",
+    "hub phrasebook",
+    "hub outbox",
     "incident",
     "internal",
 )

@@ -5,6 +5,7 @@
 - `CallRecorder` keeps the call's record; `IncidentDesk` the SOP's incident records and
   supervisor alerts;
 - `PhrasebookSource` holds the phrasebook in force and follows edits;
+- `HubReports` tells the team hub about the calls, when a hub is set (`use_hub`);
 - `Problems` holds what is wrong, one line per source.
 
 The overlay is a client of this object, as are the tests: it polls, renders `state`, and
@@ -13,7 +14,8 @@ processes, records are written and read on their own threads, alerts leave from 
 outbox's. The parts are built by `deescalate.bootstrap` and handed in.
 
 Threading rule: call every method from one thread (the GUI thread in the app), except
-`report_problem` and `alert_status`, which any thread may call.
+`report_problem`, `alert_status`, `hub_message` and `hub_phrasebook`, which any thread may
+call.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import logging
 import queue
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from deescalate.alerts.notifier import AlertStatus, Notifier
 from deescalate.call.probe import DeviceProbe
@@ -38,8 +41,11 @@ from deescalate.core.events import (
     TensionEvent,
     TranscriptEvent,
 )
+from deescalate.hublink.link import HubLink
+from deescalate.hublink.protocol import SeatMessage
 from deescalate.records.writer import RecordReader, RecordWriter
 from deescalate.session.display import DisplayState
+from deescalate.session.hub_reports import HubReports
 from deescalate.session.incidents import IncidentDesk
 from deescalate.session.lifecycle import CallHandle, CallLifecycle
 from deescalate.session.phrasebooks import PhrasebookSource
@@ -61,6 +67,8 @@ CALL_KEYS = (
     "coaching",
 )
 """Settings that only a new call picks up: changing them restarts a running call."""
+HELP_COMING = {"coming": "{} is on the way", "take_over": "{} is taking over"}
+"""What the overlay says for a supervisor's message from the team hub."""
 
 
 class Session:
@@ -95,7 +103,10 @@ class Session:
         self._problems_seen = -1
         self.calls = CallLifecycle(self.state, problems, self._spec, make_runner)
         self.recorder = CallRecorder(writer, clock)
-        self.incidents = IncidentDesk(self.state, writer, reader, problems, self._later, settings)
+        self.hub = HubReports(settings.hub_send_words, clock)
+        self.incidents = IncidentDesk(
+            self.state, writer, reader, problems, self._later, settings, self.hub
+        )
         self._reload_pending = False
         self._suggested = False
 
@@ -109,6 +120,11 @@ class Session:
 
     def use_notifier(self, notifier: Notifier | None) -> None:
         self.incidents.notifier = notifier
+
+    def use_hub(self, link: HubLink) -> None:
+        """Reports the calls to the team hub through `link` (started by whoever built it)."""
+        self.hub.link = link
+        self.hub.running(self.phrasebooks.version)
 
     def device_probe(self) -> DeviceProbe:
         """Audio inputs and their levels for the Settings dialog, from a child process."""
@@ -131,11 +147,18 @@ class Session:
     def stop_call(self) -> None:
         for event in self.calls.stop():
             self.apply(event)
+        self._call_over("agent")
+
+    def _call_over(self, ended_by: str) -> None:
+        """The call's process ended or was stopped: the call under way, if any, ends."""
         self.recorder.close()
+        self.hub.call_ended(ended_by)
+        self.state.help_coming = ""
 
     def _spec(self) -> CallSpec | None:
         s = self.settings
         book = self.phrasebooks.book
+        self.hub.running(self.phrasebooks.version)
         try:
             engine = resolve_engine(s.engine, s.vosk_model, s.whisper_model, book.spot_phrases())
         except SpeechError as exc:
@@ -186,8 +209,11 @@ class Session:
         before = self.phrasebooks.book
         apply()
         if self.phrasebooks.book is not before:
-            self._reload_pending = self.calls.runner is not None
-            self._restart_for_phrasebook()
+            self._phrasebook_changed()
+
+    def _phrasebook_changed(self) -> None:
+        self._reload_pending = self.calls.runner is not None
+        self._restart_for_phrasebook()
 
     def _restart_for_phrasebook(self) -> None:
         """Restarts the call for a new phrasebook, but never in the middle of a call."""
@@ -206,7 +232,7 @@ class Session:
         for event in events:
             self.apply(event)
         if ended is not None:  # its record closes before a crashed call is restarted
-            self.recorder.close()
+            self._call_over("customer")
             self.calls.after_end(ended)
         changed = self._take_changes() or changed or bool(events)
         if self.problems.version != self._problems_seen:
@@ -222,14 +248,18 @@ class Session:
         self.state.apply(event)
         match event:
             case RunningEvent(demo=True):
-                self.incidents.call_started(self.recorder.open(demo=True))
+                self._call_started(demo=True)
             case CallEvent(state="started"):
-                self.incidents.call_started(self.recorder.open(demo=False))
+                self._call_started(demo=False)
             case CallEvent(state="ended"):
                 self.recorder.close(event)
+                self.hub.call_ended("silence")
                 self._restart_for_phrasebook()
                 return
+            case TensionEvent():  # a change of level: the same level returned above
+                self.hub.level(event.level, event.score)
             case SuggestionEvent():
+                self.hub.suggestion(event)
                 self.incidents.suggested(event.category, event.id, event.text)
                 if self._is_last_boundary_step(event):
                     self.incidents.abuse_ended_per_policy(event.text)
@@ -237,10 +267,16 @@ class Session:
                     log.info("first suggestion shown at call time %.1f s", event.t)
                 self._suggested = True
             case EscalateEvent():
+                self.hub.escalation(event, self.state.why)
                 self.incidents.escalated(event.reason)
             case TranscriptEvent(final=True):
                 self.incidents.heard(event.speaker, event.text)
         self.recorder.record(event)
+
+    def _call_started(self, demo: bool) -> None:
+        call = self.recorder.open(demo=demo)
+        self.incidents.call_started(call)
+        self.hub.call_started(call.key, demo)
 
     def _is_last_boundary_step(self, event: SuggestionEvent) -> bool:
         steps = [r for r in self.phrasebook.active_responses() if r.category == "boundary"]
@@ -264,17 +300,45 @@ class Session:
             if action == "used":
                 self.incidents.used(suggestion.text, suggestion_id)
             self.recorder.feedback(event.t, suggestion_id, category, action)
+            self.hub.acted(action, category, suggestion_id)  # type: ignore[arg-type]
             state.clear_suggestion()
         elif action == "acknowledged":
             self.calls.acknowledge()
+            self.hub.acted("acknowledged")
             state.acknowledge()
         elif action == "alert_supervisor":
+            why = state.escalate.reason if state.escalate else "agent asked for help"
             self.incidents.alert_supervisor()
+            self.hub.alerted(state.level, state.reasons, why)
         self.recorder.record(event)
 
     def alert_status(self, status: AlertStatus) -> None:
         """From the notifier's thread: an alert was queued, sent or failed."""
         self.incidents.alert_status(status)
+
+    # --- the team hub ----------------------------------------------------------------------
+
+    def hub_message(self, message: SeatMessage) -> None:
+        """From the hub link's thread: a supervisor's message, shown if it is for this call."""
+        self._later(lambda: self._show_hub_message(message))
+
+    def _show_hub_message(self, message: SeatMessage) -> None:
+        call = self.hub.call_id
+        if not call or message.call_id not in (call, ""):
+            log.info(
+                "a supervisor's message (%s) for a call that is over is not shown", message.kind
+            )
+            return
+        self.state.help_coming = HELP_COMING[message.kind].format(message.supervisor.strip())
+
+    def hub_phrasebook(self, path: Path | None, version: str) -> None:
+        """From the hub link's thread: the team's phrasebook changed (None: withdrawn). It
+        applies from the next call, never in the middle of one."""
+        self._later(lambda: self._use_hub_phrasebook(path, version))
+
+    def _use_hub_phrasebook(self, path: Path | None, version: str) -> None:
+        if self.phrasebooks.use_hub(path, version):
+            self._phrasebook_changed()
 
     # --- incident records (per the SOP) ---------------------------------------------------
 
@@ -302,6 +366,7 @@ class Session:
         changed = [k for k in CALL_KEYS if getattr(settings, k) != getattr(self.settings, k)]
         self.settings = settings
         self.incidents.settings = settings
+        self.hub.send_words = settings.hub_send_words
         if "phrasebook" in changed:
             self.phrasebooks.load(settings.phrasebook)
             if self.phrasebooks.watching:
@@ -347,3 +412,5 @@ class Session:
         self.reader.close()
         if self.notifier is not None:
             self.notifier.close()
+        if self.hub.link is not None:
+            self.hub.link.close()

@@ -143,6 +143,8 @@ class OverlayWindow(QWidget):
             "QLabel { color: #f0f0f0; } QLabel#category { color: #bbbbbb; }"
             "QLabel#why, QLabel#status, QLabel.alternate { color: #a8a8a8; }"
             "QLabel#problem { color: #F0E442; }"
+            "QLabel#help { background: #009E73; color: #000; font-weight: bold;"
+            " padding: 3px 6px; border-radius: 3px; }"
             "QLabel#banner { background: #F0E442; color: #000; font-weight: bold;"
             " padding: 2px 6px; border-radius: 3px; }"
             "QToolButton#menu { color: #f0f0f0; background: transparent; border: none;"
@@ -170,6 +172,8 @@ class OverlayWindow(QWidget):
         for label in self.alternates:
             label.setProperty("class", "alternate")
         self.steps = QLabel(wordWrap=True)
+        self.help = QLabel(objectName="help")
+        self.help.setVisible(False)
         self.why = QLabel(objectName="why")
         self.status = QLabel(objectName="status")
         self.problem = QLabel(objectName="problem", wordWrap=True)
@@ -197,7 +201,7 @@ class OverlayWindow(QWidget):
         top.addWidget(self.menu_button)
         layout.addWidget(self.banner)
         layout.addLayout(top)
-        for widget in (self.category, self.suggestion, *self.alternates, self.steps):
+        for widget in (self.category, self.suggestion, *self.alternates, self.steps, self.help):
             layout.addWidget(widget)
         layout.addLayout(buttons)
         layout.addLayout(incident_row)
@@ -248,6 +252,8 @@ class OverlayWindow(QWidget):
             label.setText(f"or: {text}" if text else "")
             label.setVisible(bool(text))
         self.steps.setVisible(bool(self.steps.text()) and escalating)
+        self.help.setText(self._elide(self.help, state.help_coming, WIDTH - 50))
+        self.help.setVisible(bool(state.help_coming))
         self.suggestion.setVisible(bool(self.suggestion.text()))
         self.used.setVisible(suggestion is not None and not escalating)
         self.dismiss.setVisible(suggestion is not None and not escalating)
@@ -280,8 +286,8 @@ class OverlayWindow(QWidget):
             self.resize(WIDTH, height)
 
     @staticmethod
-    def _elide(label: QLabel, text: str) -> str:
-        return label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, WIDTH - 30)
+    def _elide(label: QLabel, text: str, width: int = WIDTH - 30) -> str:
+        return label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, width)
 
     def _feedback(self, action: str) -> None:
         # The suggestion on screen when the button was pressed, not whatever came since.
