@@ -320,3 +320,19 @@ def test_wrong_passwords_for_one_name_are_slowed_down_and_the_page_says_why(hub)
     # Another person's sign-in is not held back, and Sam's open session still works.
     hub.person("kim")
     assert sam.get("/").status_code == 200
+
+
+def test_names_and_words_from_seats_are_shown_as_text_never_run_as_markup(hub):
+    script = "<script>document.title='owned'</script>"
+    seat = hub.seat("A", name=f"desk{script}", agent=f"Ann{script}")
+    seat.send(
+        event("call_started", "call-1"),
+        event("escalation", "call-1", kind="threat", reason=f"said {script}"),
+        event("incident", "call-1", key="record-1", state="opened", cues=["threat"], reason=script),
+    )
+    sam = hub.person("sam")
+    [incident] = hub.rows(db.incidents)
+    for url in ("/", "/incidents", f"/incidents/{incident['id']}", "/team"):
+        page = sam.get(url).text
+        assert "<script>document" not in page, url
+    assert "&lt;script&gt;" in sam.get("/").text

@@ -15,7 +15,8 @@ FORMULA = '=HYPERLINK("http://example.com/x","refund")'
 
 
 def abusive_call(seat, start: float) -> list[dict]:
-    """An abusive call: a boundary warning, then the agent's incident record."""
+    """An abusive call: a boundary warning, then the incident record the seat opens (as
+    `session/hub_reports.py` sends it, words allowed)."""
     return [
         event("call_started", "call-1", at=start),
         event(
@@ -31,8 +32,10 @@ def abusive_call(seat, start: float) -> list[dict]:
             "call-1",
             at=start + 40,
             key="record-1",
-            kind="abuse",
-            behaviours=["insults", "shouting"],
+            state="opened",
+            cues=["insult", "raised_voice"],
+            reason="abuse",
+            behaviours=["insult: 'you useless idiot'"],
         ),
     ]
 
@@ -44,7 +47,7 @@ def test_an_incident_shows_agent_and_seat_and_a_later_update_changes_it_in_place
     sam = hub.person("sam", team="Billing")
 
     listing = sam.get("/incidents").text
-    assert "Ann Lee" in listing and "desk-7" in listing and "abuse" in listing
+    assert "Ann Lee" in listing and "desk-7" in listing and "abusive call" in listing
 
     later = [
         event("call_ended", "call-1", at=start + 90, ended_by="agent"),
@@ -53,8 +56,8 @@ def test_an_incident_shows_agent_and_seat_and_a_later_update_changes_it_in_place
             "call-1",
             at=start + 95,
             key="record-1",
-            kind="abuse",
-            behaviours=["insults", "shouting"],
+            state="completed",
+            cues=["insult", "raised_voice"],
             actions=["warned twice", "ended the call"],
             outcome="call ended after two warnings",
         ),
@@ -65,7 +68,8 @@ def test_an_incident_shows_agent_and_seat_and_a_later_update_changes_it_in_place
     assert "Ann Lee (Billing, seat desk-7)" in record
     assert "call ended after two warnings" in record
     assert "warned twice; ended the call" in record
-    assert "insults; shouting" in record
+    assert "insult; raised voice" in record, "the behaviours observed (the cues)"
+    assert "abuse; insult: &#39;you useless idiot&#39;" in record, "the words, from the first"
     assert "1: Please keep it civil." in record
     assert "<dd>1:30</dd>" in record, "the call's duration from its events"
     assert "<dd>agent</dd>" in record, "who ended the call"
@@ -109,9 +113,10 @@ def test_the_csv_export_has_agent_and_seat_and_neutralises_formulas(hub):
             "incident",
             "call-1",
             key="record-1",
-            kind="abuse",
-            behaviours=[FORMULA],
-            words=["+1 refund promised"],
+            state="completed",
+            cues=["insult"],
+            reason=FORMULA,
+            notes=["+1 refund promised"],
             outcome="\t=1+2",
         ),
     )
@@ -123,14 +128,16 @@ def test_the_csv_export_has_agent_and_seat_and_neutralises_formulas(hub):
     today = dt.date.today().strftime("%Y%m%d")
     assert f'filename="incidents-{today}.csv"' in export.headers["content-disposition"]
     reader = csv.DictReader(io.StringIO(export.text))
-    assert {"agent", "seat", "team", "behaviours", "words", "outcome"} <= set(reader.fieldnames)
+    assert {"agent", "seat", "team", "behaviours", "words", "outcome", "agent_notes"} <= set(
+        reader.fieldnames
+    )
     [row] = list(reader)
     assert row["agent"] == "'=cmd|'/C calc'!A0"
     assert row["seat"] == "'@desk-7"
-    assert row["behaviours"] == "'" + FORMULA
-    assert row["words"] == "'+1 refund promised"
+    assert row["words"] == "'" + FORMULA
+    assert row["agent_notes"] == "'+1 refund promised"
     assert row["outcome"] == "'\t=1+2", "a tab before the = hides nothing"
     assert row["team"] == "Billing"
 
     [as_json] = sam.get("/incidents/export.json").json()
-    assert (as_json["agent"], as_json["behaviours"]) == ("=cmd|'/C calc'!A0", FORMULA)
+    assert (as_json["agent"], as_json["words"]) == ("=cmd|'/C calc'!A0", FORMULA)

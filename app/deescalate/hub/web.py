@@ -16,11 +16,17 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 
 from deescalate.hub.store import HubStore
 
 COOKIE = "hub_session"
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES = Jinja2Templates(
+    env=Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True,  # names and words come from seats: never markup (the files are .j2)
+    )
+)
 
 
 def _clock(seconds: float | None) -> str:

@@ -34,6 +34,7 @@ EXPORT_FIELDS = (
     "boundary_warnings",
     "actions",
     "outcome",
+    "agent_notes",
     "ended_by",
     "notes",
     "signed_off_by",
@@ -120,6 +121,7 @@ def sop_record(store: HubStore, row: dict) -> dict:
         for e in events
         if e["kind"] == "used"
     ]
+    cues = [str(c).replace("_", " ") for c in record.get("cues", [])]
     return {
         "id": row["id"],
         "date": when.strftime("%Y-%m-%d"),
@@ -127,19 +129,32 @@ def sop_record(store: HubStore, row: dict) -> dict:
         "team": row["team"],
         "agent": row["agent"],
         "seat": row["seat"],
-        "kind": row["kind"],
+        "kind": _kind(record, call, boundary),
         "duration": _duration((ended["at"] if ended else row["at"]) - start),
-        "behaviours": _listed(record.get("behaviours")) or record.get("reason", ""),
-        "words": _listed(record.get("words") or record.get("transcript")),
+        "behaviours": "; ".join(cues),
+        "words": "; ".join(
+            w for w in (record.get("reason", ""), _listed(record.get("behaviours"))) if w
+        ),
         "boundary_warnings": f"{len(boundary)}: " + "; ".join(boundary) if boundary else "0",
         "actions": _listed(record.get("actions")) or "; ".join(used),
-        "outcome": record.get("outcome", ""),
+        "outcome": _listed(record.get("outcome"))
+        or ("completed" if record.get("state") == "completed" else ""),
+        "agent_notes": _listed(record.get("notes")),
         "ended_by": (ended["data"].get("ended_by", "") if ended else "call still open"),
         "notes": row["notes"],
         "signed_off_by": row["signed_off_by"],
         "signed_off_at": _clock(row["signed_off_at"]),
         "demo": bool(call.get("demo")),
     }
+
+
+def _kind(record: dict, call: dict, boundary: list) -> str:
+    """What happened, in a few words, whether or not the seat sends words."""
+    if call.get("escalation_kind"):
+        return f"escalation: {call['escalation_kind'].replace('_', ' ')}"
+    if boundary:
+        return "abusive call"
+    return str(record.get("reason") or "filed by the agent")
 
 
 def _listed(value) -> str:
