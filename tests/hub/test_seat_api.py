@@ -342,7 +342,7 @@ def test_a_phrasebook_is_checked_published_per_team_and_rolled_back(hub):
 
     # "What each team runs": a row per team, with a rollback button when it ran another.
     rows = re.findall(r"<tr>\s*<td>(\w+)</td>(.*?)</tr>", admin.get("/phrasebooks").text, re.S)
-    rollback = {name: re.search(r"Roll back to (v[\w-]+)", row) for name, row in rows}
+    rollback = {name: re.search(r"Back to (v[\w-]+)", row) for name, row in rows}
     assert rollback["A"].group(1) == first
     assert rollback["B"] is None, "team B ran nothing before"
     rolled = admin.post(

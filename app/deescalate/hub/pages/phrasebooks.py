@@ -32,14 +32,7 @@ def phrasebooks_router() -> APIRouter:
     @router.get("/phrasebooks", response_class=HTMLResponse)
     def listing(request: Request, who: User):
         store = hub(request).store
-        teams = [
-            {
-                **team,
-                "current": store.published_for(team["id"]),
-                "previous": _previous(store, team["id"]),
-            }
-            for team in store.teams()
-        ]
+        teams = [_team_row(store, team) for team in store.teams()]
         return page(
             request,
             "phrasebooks.j2",
@@ -94,6 +87,21 @@ def phrasebooks_router() -> APIRouter:
         return back("/phrasebooks")
 
     return router
+
+
+def _team_row(store, team: dict) -> dict:
+    """A team's current version, the one before it, and how many of its seats run it
+    (each seat reports the version its calls run at every call and heartbeat)."""
+    current = store.published_for(team["id"])
+    seats = [s for s in store.seats(team["id"]) if not s["revoked"]]
+    running = sum(1 for s in seats if current and s["phrasebook_version"] == current["version"])
+    return {
+        **team,
+        "current": current,
+        "previous": _previous(store, team["id"]),
+        "seats": len(seats),
+        "running": running,
+    }
 
 
 def _previous(store, team_id: int) -> str | None:
