@@ -61,3 +61,12 @@ def pulse(tmp_path_factory) -> PulseServer:
         pytest.fail(str(exc))
     yield server
     server.stop()
+
+
+# The team hub's fixtures, defined once for every folder (one browser per session); last,
+# since the browser's module reads ARTIFACTS from here.
+from tests.support.asgi_server import serve_asgi  # noqa: E402
+from tests.support.browser import browser, page  # noqa: E402
+from tests.support.postgres import postgres_server, postgres_url  # noqa: E402
+
+__all__ = ["browser", "page", "postgres_server", "postgres_url", "serve_asgi"]

@@ -22,11 +22,7 @@ from deescalate.bootstrap import make_hub_link
 from deescalate.config.settings import Settings
 from deescalate.hub.app import build_app
 from deescalate.hub.serve import open_store
-from tests.support.asgi_server import serve_asgi
-from tests.support.browser import browser, page, save_screenshot
-from tests.support.postgres import postgres_server, postgres_url
-
-__all__ = ["browser", "page", "postgres_server", "postgres_url", "serve_asgi"]
+from tests.support.browser import save_screenshot
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 

@@ -240,6 +240,8 @@ def test_signing_out_ends_an_open_board_stream(database, serve_asgi):
         sam = served.person("sam")
         with sam.http.stream("GET", "/board/stream") as stream:
             lines = stream.iter_lines()
+            # A dropped stream: the browser is told to come back within a second.
+            assert next_message(lines) == "retry: 1000"
             assert "Ann" not in next_message(lines)
             seat.send(event("call_started", "call-1"), event("escalation", "call-1", kind="senior"))
             assert "Ann" in next_message(lines), "the escalation reaches the open board"

@@ -24,6 +24,10 @@ ANSWERS = {"coming": "is on the way", "take_over": "is taking over"}
 STREAM_TICK = 0.5
 """Seconds between the stream's looks at the database: the board is never more than this
 behind a seat's report."""
+SETTLE = 2.0
+"""Seconds after a change during which the rows are drawn at every tick."""
+REFRESH = 5.0
+"""Seconds between sends when nothing changed (durations and waiting times move on)."""
 
 
 def board_router() -> APIRouter:
@@ -111,16 +115,22 @@ def render_rows(request: Request, who: dict) -> str:
 
 async def _updates(request: Request, who: dict):
     """The board's rows whenever a seat reports, a supervisor answers, or every few seconds
-    (durations and re-raised escalations change with the clock)."""
+    (durations and re-raised escalations change with the clock). For a couple of seconds
+    after a change the rows are drawn again at every tick and sent when they differ: what
+    one query saw committed, the next may not have yet (SQLite's readers)."""
     store = hub(request).store
-    seen, sent_at = None, 0.0
+    seen, changed_at, sent_at, sent = None, 0.0, 0.0, ""
+    yield "retry: 1000\n\n"  # a dropped stream comes back within a second, not three
     while not await request.is_disconnected():
-        change = await run_in_threadpool(store.last_change)
-        if change != seen or time.monotonic() - sent_at > 5:
+        change, now = await run_in_threadpool(store.last_change), time.monotonic()
+        if change != seen:
+            seen, changed_at = change, now
+        if now - changed_at < SETTLE or now - sent_at > REFRESH:
             if store.session(request.cookies.get(COOKIE, "")) is None:
                 yield "event: signedout\ndata: {}\n\n"
                 return
             rows = await run_in_threadpool(render_rows, request, who)
-            yield f"data: {json.dumps({'html': rows})}\n\n"
-            seen, sent_at = change, time.monotonic()
+            if rows != sent or now - sent_at > REFRESH:
+                yield f"data: {json.dumps({'html': rows})}\n\n"
+                sent, sent_at = rows, now
         await asyncio.sleep(STREAM_TICK)
