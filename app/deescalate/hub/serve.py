@@ -59,7 +59,7 @@ def serve(
     print(f"Deescalate hub: {scheme}://{shown_host}:{port}/  (database: {_shown(database)})")
     if password:
         print(f"First sign-in: name admin, one-time password {password}")
-        print("Change it in Seats & people after signing in; it is not shown again.")
+        print("It is not shown again: after signing in, reset it in Seats & people.")
     app = build_app(
         database,
         secure_cookies=not plain_http,
