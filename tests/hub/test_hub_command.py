@@ -13,7 +13,7 @@ from deescalate.cli.common import EXIT_BAD_INPUT, EXIT_OK
 from deescalate.cli.main import main
 from tests.support.hub_client import HubUnderTest
 
-ONE_TIME = re.compile(r"^(\w+): one-time password ([a-z0-9]{4}(?:-[a-z0-9]{4}){3})$")
+ONE_TIME = re.compile(r"^(\w+): first password ([a-z0-9]{4}(?:-[a-z0-9]{4}){3})$")
 
 
 def hub_command(capsys, *args: str) -> tuple[int, str, str]:

@@ -306,3 +306,44 @@ def test_a_published_phrasebook_is_checked_kept_600_and_a_rejected_one_stays_unu
     hub.phrasebook = None  # the team withdraws it
     assert hub.wait_for(lambda: len(again.books) == 2, 3)
     assert again.books[-1] == (None, "") and not path.exists()
+
+
+def test_a_redirect_is_refused_so_the_credential_never_goes_to_another_address():
+    import http.server
+    import threading
+
+    seen: list[str | None] = []
+
+    class Elsewhere(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.headers.get("Authorization"))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"messages": []}')
+
+        def log_message(self, *_args):
+            pass
+
+    elsewhere = http.server.HTTPServer(("127.0.0.1", 0), Elsewhere)
+
+    class Redirecting(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{elsewhere.server_port}/x")
+            self.end_headers()
+
+        def log_message(self, *_args):
+            pass
+
+    hub = http.server.HTTPServer(("127.0.0.1", 0), Redirecting)
+    for server in (elsewhere, hub):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(HubError) as refused:
+            HubClient(f"http://127.0.0.1:{hub.server_port}").messages("seat.secret", 0)
+        assert "HTTP 302" in str(refused.value)
+        assert seen == [], "the seat's credential was carried to another address"
+    finally:
+        for server in (elsewhere, hub):
+            server.shutdown()
+            server.server_close()

@@ -92,7 +92,7 @@ def cmd_add_user(args: argparse.Namespace, _settings: Settings) -> int:
     password = hub.new_password()
     store.add_user(args.username, args.name or args.username, password, args.role, team_id)
     store.audit("hub command", "added a person", f"{args.username} ({args.role})")
-    print(f"{args.username}: one-time password {password}")
+    print(f"{args.username}: first password {password}")
     return EXIT_OK
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 
 from deescalate.hub.db import connect
 from deescalate.hub.migrate import upgrade
@@ -52,6 +53,12 @@ def build_app(
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(_request: Request, _exc: Exception):
+        # An id or value no column can hold (SQLite raises OverflowError, PostgreSQL DataError).
+        return JSONResponse({"detail": "a value in this request is out of range"}, status_code=400)
 
     @app.exception_handler(SignInNeeded)
     async def _sign_in(_request: Request, _exc: SignInNeeded):

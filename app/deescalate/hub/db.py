@@ -196,6 +196,7 @@ def connect(database: str) -> Engine:
         _private_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -211,7 +212,15 @@ def _private_file(url: str) -> None:
 
 
 def _sqlite_pragmas(connection, _record) -> None:
+    # Transactions are begun by SQLAlchemy (`_sqlite_begin`), not by the driver: otherwise a
+    # savepoint's release would commit on its own and an event could be kept without its
+    # effects.
+    connection.isolation_level = None
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN")

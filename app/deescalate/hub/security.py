@@ -48,7 +48,8 @@ def same(secret: str, stored_digest: str) -> bool:
 
 
 def new_password() -> str:
-    """A one-time password to read out or paste: four groups, no look-alike letters."""
+    """A password to read out or paste: four groups, no look-alike letters. Nothing forces
+    a change after the first sign-in (a reset gives a new one, shown once)."""
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
     return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
 

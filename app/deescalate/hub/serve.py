@@ -29,7 +29,7 @@ def open_store(database: str) -> HubStore:
 
 
 def first_admin(store: HubStore) -> str | None:
-    """On an empty hub: an admin called "admin" with a one-time password, returned to be
+    """On an empty hub: an admin called "admin" with a first password, returned to be
     printed once. None when the hub already has people."""
     if store.has_users():
         return None
@@ -58,7 +58,7 @@ def serve(
     shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     print(f"Deescalate hub: {scheme}://{shown_host}:{port}/  (database: {_shown(database)})")
     if password:
-        print(f"First sign-in: name admin, one-time password {password}")
+        print(f"First sign-in: name admin, first password {password}")
         print("It is not shown again: after signing in, reset it in Seats & people.")
     app = build_app(
         database,

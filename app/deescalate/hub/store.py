@@ -6,12 +6,14 @@ transaction. Rows come back as dicts, so templates and JSON take them as they ar
 
 from __future__ import annotations
 
+import logging
+import math
 import time
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import Engine, and_, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, and_, case, func, insert, or_, select, update
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 
 from deescalate.hub import db
 from deescalate.hub.security import (
@@ -22,6 +24,9 @@ from deescalate.hub.security import (
     password_matches,
 )
 from deescalate.hublink.protocol import SeatEvent
+
+log = logging.getLogger(__name__)
+_DECOY_HASH = hash_password("not anybody's password")
 
 WAITING_AFTER_END = 15 * 60
 """Seconds an unanswered escalation stays on the board after its call ended."""
@@ -100,7 +105,10 @@ class HubStore:
         """A new session's token and the user, or None when the name or password is wrong."""
         with self.engine.begin() as c:
             user = c.execute(select(db.users).where(db.users.c.username == username)).first()
-            if user is None or user.disabled or not password_matches(user.password_hash, password):
+            # An unknown name costs the same hashing as a known one: the time taken doesn't
+            # tell which names exist.
+            stored = user.password_hash if user is not None else _DECOY_HASH
+            if not password_matches(stored, password) or user is None or user.disabled:
                 return None
             token, now = new_secret(), time.time()
             c.execute(
@@ -238,12 +246,15 @@ class HubStore:
     # --- a seat's events --------------------------------------------------------------
 
     def add_events(self, seat: dict, batch: Iterable[SeatEvent]) -> tuple[int, int]:
-        """Stores a seat's events once each, and applies them to its calls and incidents.
+        """Stores a seat's events once each, and applies them to its calls and incidents;
+        an event and its effects are kept together or not at all. An event the database
+        can't take (data it refuses) is logged and skipped, never retried for ever.
         Returns (accepted, duplicates)."""
         accepted = duplicates = 0
         now = time.time()
         with self.engine.begin() as c:
             for event in batch:
+                event = _sane(event, now)
                 try:
                     with c.begin_nested():
                         c.execute(
@@ -257,11 +268,14 @@ class HubStore:
                                 data=event.data,
                             )
                         )
+                        _apply(c, seat, event)
                 except IntegrityError:
                     duplicates += 1
                     continue
+                except (DataError, StatementError) as exc:
+                    log.warning("event from seat %s not kept: %s", seat["id"][:8], exc.orig or exc)
+                    continue
                 accepted += 1
-                _apply(c, seat, event)
             c.execute(update(db.seats).where(db.seats.c.id == seat["id"]).values(last_seen=now))
         return accepted, duplicates
 
@@ -343,12 +357,13 @@ class HubStore:
             )
 
     def messages_for(self, seat_id: str, after: int) -> list[dict]:
-        query = (
-            select(db.messages)
-            .where(db.messages.c.seat_id == seat_id, db.messages.c.id > after)
-            .order_by(db.messages.c.id)
-            .limit(50)
-        )
+        """Messages newer than `after`; for `after` 0 (a seat just started) only the newest,
+        so the seat learns where to start without paging through its history."""
+        query = select(db.messages).where(db.messages.c.seat_id == seat_id)
+        if after <= 0:
+            query = query.order_by(db.messages.c.id.desc()).limit(1)
+        else:
+            query = query.where(db.messages.c.id > after).order_by(db.messages.c.id).limit(50)
         with self.engine.begin() as c:
             return _rows(c.execute(query))
 
@@ -404,19 +419,15 @@ class HubStore:
         return dict(row._mapping) if row else None
 
     def add_note(self, incident_id: int, who: str, text: str) -> None:
+        """Appends a line in one statement: two notes saved at once are both kept."""
         stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime())
+        line = f"{stamp} {who}: {text.strip()}"
+        notes = db.incidents.c.notes
         with self.engine.begin() as c:
-            notes = (
-                c.execute(
-                    select(db.incidents.c.notes).where(db.incidents.c.id == incident_id)
-                ).scalar()
-                or ""
-            )
-            line = f"{stamp} {who}: {text.strip()}"
             c.execute(
                 update(db.incidents)
                 .where(db.incidents.c.id == incident_id)
-                .values(notes=(notes + "\n" + line).strip())
+                .values(notes=case((notes == "", line), else_=notes + "\n" + line))
             )
 
     def sign_off(self, incident_id: int, who: str) -> bool:
@@ -447,7 +458,13 @@ class HubStore:
             select(db.events, db.teams.c.name.label("team"))
             .join(db.seats, db.seats.c.id == db.events.c.seat_id)
             .join(db.teams, db.teams.c.id == db.seats.c.team_id)
+            .outerjoin(
+                db.calls,
+                (db.calls.c.seat_id == db.events.c.seat_id)
+                & (db.calls.c.call_id == db.events.c.call_id),
+            )
             .where(db.events.c.at >= since, db.events.c.kind.in_(kinds))
+            .where(or_(db.calls.c.demo.is_(None), db.calls.c.demo.is_(False)))  # not the demo
             .order_by(db.events.c.at)
         )
         if team_id is not None:
@@ -547,10 +564,10 @@ def _apply(c, seat: dict, event: SeatEvent) -> None:
             .where(db.seats.c.id == seat["id"])
             .values(phrasebook_version=str(data["phrasebook_version"])[:64])
         )
-    if event.kind == "heartbeat" or not event.call_id:
-        return
-    if event.kind == "incident":
+    if event.kind == "incident":  # an incident may be filed, or completed, between calls
         _keep_incident(c, seat, event)
+        return
+    if event.kind == "heartbeat" or not event.call_id:
         return
     exists = c.execute(select(db.calls.c.id).where(call_key)).scalar()
     if exists is None:  # events may arrive before call_started (an outbox resend)
@@ -574,16 +591,18 @@ def _apply(c, seat: dict, event: SeatEvent) -> None:
         case "call_ended":
             changes = {"ended": event.at}
         case "level":
-            changes = {
-                "level": str(data.get("level", "calm"))[:20],
-                "score": float(data.get("score", 0)),
-            }
-        case "escalation":
-            changes = {
-                "escalated_at": event.at,
-                "escalation_kind": str(data.get("kind", ""))[:40],
-                "escalation_reason": str(data.get("reason", "")),
-            }
+            changes = {"level": str(data.get("level", "calm"))[:20], "score": _number(data)}
+        case "escalation" | "alert":
+            # The first call for help is the one that waits: a second keeps its place.
+            escalated = c.execute(select(db.calls.c.escalated_at).where(call_key)).scalar()
+            if escalated is None:
+                kind = data.get("kind", "") if event.kind == "escalation" else "agent_asked"
+                reason = data.get("reason", "")
+                changes = {
+                    "escalated_at": event.at,
+                    "escalation_kind": str(kind)[:40],
+                    "escalation_reason": "; ".join(_texts(reason))[:2000],
+                }
         case "acknowledged":
             changes = {"acknowledged_at": event.at}
     if changes:
@@ -613,3 +632,41 @@ def _keep_incident(c, seat: dict, event: SeatEvent) -> None:
             signed_off_by="",
         )
     )
+
+
+MAX_SKEW = 24 * 3600.0
+"""An event claiming to be more than a day away from the hub's clock gets the hub's time."""
+
+
+def _sane(event: SeatEvent, now: float) -> SeatEvent:
+    """The event with a time the pages can show, and text the database can store."""
+    at = event.at if math.isfinite(event.at) and abs(event.at - now) < MAX_SKEW else now
+    return event.model_copy(update={"at": min(at, now), "data": _clean(event.data)})
+
+
+def _clean(value):
+    """JSON both databases take: no NUL characters, no NaN or infinity."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k).replace("\x00", ""): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _texts(value) -> list[str]:
+    """A seat's words as a list of strings, whatever shape they came in."""
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if v not in (None, "")]
+    return [str(value)] if value not in (None, "") else []
+
+
+def _number(data: dict) -> float:
+    try:
+        score = float(data.get("score", 0))
+    except (TypeError, ValueError):
+        return 0.0
+    return score if math.isfinite(score) else 0.0

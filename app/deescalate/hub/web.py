@@ -95,7 +95,8 @@ def may_see(who: dict, team_id: int) -> bool:
 async def check_csrf(request: Request, who: dict) -> dict:
     """The form's fields, once its CSRF token matched the session's."""
     form = dict(await request.form())
-    if not hmac.compare_digest(str(form.get("csrf", "")), who["csrf"]):
+    given = str(form.get("csrf", "")).encode("utf-8", "replace")
+    if not hmac.compare_digest(given, who["csrf"].encode()):
         raise HTTPException(403, "this form has expired: reload the page and try again")
     return form
 

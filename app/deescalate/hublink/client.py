@@ -45,6 +45,17 @@ def hub_target(url: str) -> str:
     return f"{parts.scheme}://{host}{port}"
 
 
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is answered as the error it is: following it would carry the seat's
+    credential to another address (even a plain-http one)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_NO_REDIRECTS = urllib.request.build_opener(_RefuseRedirects)
+
+
 class HubError(Exception):
     """A request that did not work; the message is one line naming the problem and the fix."""
 
@@ -119,7 +130,7 @@ class HubClient:
         for name, value in (headers or {}).items():
             request.add_header(name, value)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with _NO_REDIRECTS.open(request, timeout=self.timeout) as response:
                 return response.status, response.read()
         except urllib.error.HTTPError as exc:
             if exc.code == 304:  # urllib treats "not modified" as an error

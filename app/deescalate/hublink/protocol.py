@@ -52,7 +52,7 @@ EventKind = Literal[
 ]
 
 MAX_BATCH = 200
-"""Events per POST; a seat catching up after an outage sends several batches."""
+"""Events a POST may carry (the seat sends one event per POST today, each from its outbox)."""
 
 
 class _Strict(BaseModel):

@@ -37,7 +37,7 @@ def admin_router() -> APIRouter:
     async def enrol_token(request: Request, who: Admin):
         form = await check_csrf(request, who)
         store = hub(request).store
-        team = str(form.get("team", "")).strip()
+        team = str(form.get("team", "")).strip()[:100]
         if not team:
             raise HTTPException(400, "name the team the seats join")
         token = store.new_enrol_token(store.team_id(team), who["username"])
@@ -69,24 +69,25 @@ def admin_router() -> APIRouter:
     async def add_person(request: Request, who: Admin):
         form = await check_csrf(request, who)
         store = hub(request).store
-        username = str(form.get("username", "")).strip()
+        username = str(form.get("username", "")).strip()[:100]
         role = str(form.get("role", "supervisor"))
-        team = str(form.get("team", "")).strip()
+        team = str(form.get("team", "")).strip()[:100]
+        if not username:
+            raise HTTPException(400, "give the person a sign-in name")
         if role not in ("supervisor", "admin") or (role == "supervisor" and not team):
             raise HTTPException(400, "a supervisor needs a team")
         if any(u["username"] == username for u in store.users()):
             raise HTTPException(409, f"{username} already exists: reset the password instead")
         password = new_password()
         team_id = store.team_id(team) if team else None
-        store.add_user(
-            username, str(form.get("display_name", username)).strip(), password, role, team_id
-        )
+        shown = str(form.get("display_name", "")).strip()[:100] or username
+        store.add_user(username, shown, password, role, team_id)
         store.audit(who["username"], "added a person", f"{username} ({role})")
         hint = "Give it to them in person; they sign in with it."
         return show(
             request,
             who,
-            {"what": f"One-time password for {username}", "value": password, "hint": hint},
+            {"what": f"First password for {username}", "value": password, "hint": hint},
         )
 
     @router.post("/admin/password", response_class=HTMLResponse)

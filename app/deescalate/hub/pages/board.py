@@ -41,12 +41,14 @@ def board_router() -> APIRouter:
     def signin(request: Request, username: str = Form(...), password: str = Form(...)):
         store, refused = hub(request).store, request.app.state.refused_limit
         name = username.strip()[:100]
-        if refused.spent(f"signin:{name}"):
+        # Per name and address: a stranger's guesses never lock a supervisor out elsewhere.
+        key = f"signin:{name}:{request.client.host if request.client else '?'}"
+        if refused.spent(key):
             log.warning("sign-in for %r refused: too many wrong passwords", name)
             return back("/signin?failed=2")
         signed = store.sign_in(name, password)
         if signed is None:
-            refused.allow(f"signin:{name}")
+            refused.allow(key)
             log.warning("sign-in refused for %r", name)
             return back("/signin?failed=1")
         token, who = signed

@@ -53,6 +53,8 @@ def incidents_router() -> APIRouter:
 
     @router.get("/incidents/export.{fmt}")
     def export(request: Request, fmt: str, who: User, status: str = "all"):
+        if fmt not in ("csv", "json"):
+            raise HTTPException(404, "export as .csv or .json")
         store = hub(request).store
         rows = [sop_record(store, r) for r in store.incidents(scope(who), status)]
         store.audit(who["username"], f"exported incidents ({fmt})", f"{len(rows)} record(s)")
@@ -62,9 +64,7 @@ def incidents_router() -> APIRouter:
             return Response(
                 json.dumps(rows, indent=2), media_type="application/json", headers=disposition
             )
-        if fmt == "csv":
-            return Response(_csv(rows), media_type="text/csv", headers=disposition)
-        raise HTTPException(404, "export as .csv or .json")
+        return Response(_csv(rows), media_type="text/csv", headers=disposition)
 
     @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
     def one(request: Request, incident_id: int, who: User):
@@ -105,23 +105,23 @@ def _mine(store: HubStore, incident_id: int, who: dict) -> dict:
 
 def sop_record(store: HubStore, row: dict) -> dict:
     """One incident as the SOP lists it, from the seat's record and the call's events."""
-    record = row["record"] or {}
+    record = row["record"] if isinstance(row["record"], dict) else {}
     events = store.call_events(row["seat_id"], row["call_id"])
     call = store.call_by_key(row["seat_id"], row["call_id"]) or {}
     ended = next((e for e in events if e["kind"] == "call_ended"), None)
     start = call.get("started") or row["at"]
     when = dt.datetime.fromtimestamp(row["at"])
     boundary = [
-        e["data"].get("text") or e["data"].get("suggestion_id", "")
+        _listed(e["data"].get("text") or e["data"].get("suggestion_id"))
         for e in events
         if e["kind"] == "suggestion" and e["data"].get("category") == "boundary"
     ]
     used = [
-        e["data"].get("text") or e["data"].get("suggestion_id", "")
+        _listed(e["data"].get("text") or e["data"].get("suggestion_id"))
         for e in events
         if e["kind"] == "used"
     ]
-    cues = [str(c).replace("_", " ") for c in record.get("cues", [])]
+    cues = [c.replace("_", " ") for c in _texts(record.get("cues"))]
     return {
         "id": row["id"],
         "date": when.strftime("%Y-%m-%d"),
@@ -132,15 +132,13 @@ def sop_record(store: HubStore, row: dict) -> dict:
         "kind": _kind(record, call, boundary),
         "duration": _duration((ended["at"] if ended else row["at"]) - start),
         "behaviours": "; ".join(cues),
-        "words": "; ".join(
-            w for w in (record.get("reason", ""), _listed(record.get("behaviours"))) if w
-        ),
+        "words": "; ".join(_texts(record.get("reason")) + _texts(record.get("behaviours"))),
         "boundary_warnings": f"{len(boundary)}: " + "; ".join(boundary) if boundary else "0",
         "actions": _listed(record.get("actions")) or "; ".join(used),
         "outcome": _listed(record.get("outcome"))
         or ("completed" if record.get("state") == "completed" else ""),
         "agent_notes": _listed(record.get("notes")),
-        "ended_by": (ended["data"].get("ended_by", "") if ended else "call still open"),
+        "ended_by": _listed(ended["data"].get("ended_by")) if ended else "call still open",
         "notes": row["notes"],
         "signed_off_by": row["signed_off_by"],
         "signed_off_at": _clock(row["signed_off_at"]),
@@ -154,13 +152,18 @@ def _kind(record: dict, call: dict, boundary: list) -> str:
         return f"escalation: {call['escalation_kind'].replace('_', ' ')}"
     if boundary:
         return "abusive call"
-    return str(record.get("reason") or "filed by the agent")
+    return _listed(record.get("reason")) or "filed by the agent"
+
+
+def _texts(value) -> list[str]:
+    """A seat's words as strings, whatever shape they came in."""
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if v not in (None, "")]
+    return [str(value)] if value not in (None, "") else []
 
 
 def _listed(value) -> str:
-    if isinstance(value, list | tuple):
-        return "; ".join(str(v) for v in value)
-    return str(value or "")
+    return "; ".join(_texts(value))
 
 
 def _duration(seconds: float) -> str:

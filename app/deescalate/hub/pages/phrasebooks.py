@@ -20,7 +20,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from deescalate.hub.web import Admin, User, back, check_csrf, hub, page
+from deescalate.hub.web import Admin, User, back, check_csrf, hub, page, scope
 
 MAX_BYTES = 512 * 1024
 CHECK_SECONDS = 300
@@ -32,14 +32,18 @@ def phrasebooks_router() -> APIRouter:
     @router.get("/phrasebooks", response_class=HTMLResponse)
     def listing(request: Request, who: User):
         store = hub(request).store
-        teams = [_team_row(store, team) for team in store.teams()]
+        mine = scope(who)
+        teams = [_team_row(store, t) for t in store.teams() if mine in (None, t["id"])]
+        publications = [
+            p for p in store.publications() if mine is None or p["team_id"] in (None, mine)
+        ]
         return page(
             request,
             "phrasebooks.j2",
             who,
             versions=store.phrasebooks(),
             teams=teams,
-            publications=store.publications()[:30],
+            publications=publications[:30],
             tests=hub(request).phrasebook_tests,
         )
 

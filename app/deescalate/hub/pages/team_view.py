@@ -84,7 +84,7 @@ def suggestion_effect(events: list[dict]) -> list[dict]:
     scores: dict[tuple, list[tuple[float, float]]] = defaultdict(list)
     for e in events:
         if e["kind"] == "level":
-            scores[(e["seat_id"], e["call_id"])].append((e["at"], float(e["data"].get("score", 0))))
+            scores[(e["seat_id"], e["call_id"])].append((e["at"], _score(e["data"])))
     shown: dict[str, dict] = {}
     for e in events:
         sid = e["data"].get("suggestion_id", "")
@@ -117,6 +117,13 @@ def suggestion_effect(events: list[dict]) -> list[dict]:
         item["change"] = mean(changes) if changes else None
         rows.append(item)
     return sorted(rows, key=lambda r: (-r["shown"], r["id"]))
+
+
+def _score(data: dict) -> float:
+    try:
+        return float(data.get("score", 0))
+    except (TypeError, ValueError):  # a seat's odd value counts as calm, never breaks the page
+        return 0.0
 
 
 def _score_at(timeline: list[tuple[float, float]], at: float) -> float | None:
