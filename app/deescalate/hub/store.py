@@ -601,7 +601,7 @@ def _apply(c, seat: dict, event: SeatEvent) -> None:
                 changes = {
                     "escalated_at": event.at,
                     "escalation_kind": str(kind)[:40],
-                    "escalation_reason": "; ".join(_texts(reason))[:2000],
+                    "escalation_reason": "; ".join(texts(reason))[:2000],
                 }
         case "acknowledged":
             changes = {"acknowledged_at": event.at}
@@ -657,7 +657,7 @@ def _clean(value):
     return value
 
 
-def _texts(value) -> list[str]:
+def texts(value) -> list[str]:
     """A seat's words as a list of strings, whatever shape they came in."""
     if isinstance(value, list | tuple):
         return [str(v) for v in value if v not in (None, "")]

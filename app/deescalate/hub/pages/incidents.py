@@ -17,7 +17,7 @@ import json
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from deescalate.hub.store import HubStore
+from deescalate.hub.store import HubStore, texts
 from deescalate.hub.web import User, back, check_csrf, hub, may_see, page, scope
 
 EXPORT_FIELDS = (
@@ -121,7 +121,7 @@ def sop_record(store: HubStore, row: dict) -> dict:
         for e in events
         if e["kind"] == "used"
     ]
-    cues = [c.replace("_", " ") for c in _texts(record.get("cues"))]
+    cues = [c.replace("_", " ") for c in texts(record.get("cues"))]
     return {
         "id": row["id"],
         "date": when.strftime("%Y-%m-%d"),
@@ -132,7 +132,7 @@ def sop_record(store: HubStore, row: dict) -> dict:
         "kind": _kind(record, call, boundary),
         "duration": _duration((ended["at"] if ended else row["at"]) - start),
         "behaviours": "; ".join(cues),
-        "words": "; ".join(_texts(record.get("reason")) + _texts(record.get("behaviours"))),
+        "words": "; ".join(texts(record.get("reason")) + texts(record.get("behaviours"))),
         "boundary_warnings": f"{len(boundary)}: " + "; ".join(boundary) if boundary else "0",
         "actions": _listed(record.get("actions")) or "; ".join(used),
         "outcome": _listed(record.get("outcome"))
@@ -155,15 +155,8 @@ def _kind(record: dict, call: dict, boundary: list) -> str:
     return _listed(record.get("reason")) or "filed by the agent"
 
 
-def _texts(value) -> list[str]:
-    """A seat's words as strings, whatever shape they came in."""
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value if v not in (None, "")]
-    return [str(value)] if value not in (None, "") else []
-
-
 def _listed(value) -> str:
-    return "; ".join(_texts(value))
+    return "; ".join(texts(value))
 
 
 def _duration(seconds: float) -> str:
