@@ -68,7 +68,10 @@ def live_call(pulse, engine, wav, seconds: float) -> tuple[list, float]:
 
 
 def test_openings_in_three_voices_never_escalate(pulse, sinks, engine, say, write_wav):
-    audio = np.concatenate([say(line, voice, pad=0.7) for voice in VOICES for line in OPENINGS])
+    # Each opening is its own turn, with the pause an agent's answer would fill: nine of
+    # them back to back would be half a minute of one caller talking on, which the detector
+    # rightly hears as venting.
+    audio = np.concatenate([say(line, voice, pad=1.5) for voice in VOICES for line in OPENINGS])
     seen, _ = live_call(pulse, engine, write_wav("openings.wav", audio), audio.size / 16000 + 3)
     heard = [e.text for _, e in seen if isinstance(e, TranscriptEvent) and e.final]
     assert len(heard) >= len(VOICES) * len(OPENINGS) - 2, heard
