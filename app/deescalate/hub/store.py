@@ -22,6 +22,7 @@ from deescalate.hub.security import (
     hash_password,
     new_secret,
     password_matches,
+    same,
 )
 from deescalate.hublink.protocol import SeatEvent
 
@@ -217,8 +218,6 @@ class HubStore:
             row = c.execute(select(db.seats).where(db.seats.c.id == seat_id)).first()
         if row is None or row.revoked or not secret:
             return None
-        from deescalate.hub.security import same
-
         return dict(row._mapping) if same(secret, row.credential_hash) else None
 
     def revoke_seat(self, seat_id: str) -> bool:
@@ -376,7 +375,9 @@ class HubStore:
 
     # --- incidents ----------------------------------------------------------------------
 
-    def incidents(self, team_id: int | None, status: str = "all") -> list[dict]:
+    def incidents(
+        self, team_id: int | None, status: str = "all", incident_id: int | None = None
+    ) -> list[dict]:
         query = (
             select(
                 db.incidents,
@@ -395,11 +396,13 @@ class HubStore:
             query = query.where(db.incidents.c.signed_off_at.is_(None))
         elif status == "signed":
             query = query.where(db.incidents.c.signed_off_at.is_not(None))
+        if incident_id is not None:
+            query = query.where(db.incidents.c.id == incident_id)
         with self.engine.begin() as c:
             return _rows(c.execute(query))
 
     def incident(self, incident_id: int) -> dict | None:
-        rows = [r for r in self.incidents(None) if r["id"] == incident_id]
+        rows = self.incidents(None, incident_id=incident_id)
         return rows[0] if rows else None
 
     def call_events(self, seat_id: str, call_id: str) -> list[dict]:

@@ -35,13 +35,13 @@ def _clock(seconds: float | None) -> str:
     return dt.datetime.fromtimestamp(seconds).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
     seconds = max(0, int(seconds))
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 TEMPLATES.env.filters["clock"] = _clock
-TEMPLATES.env.filters["duration"] = _duration
+TEMPLATES.env.filters["duration"] = duration
 
 
 class SignInNeeded(Exception):

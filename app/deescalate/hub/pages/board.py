@@ -128,7 +128,8 @@ async def _updates(request: Request, who: dict):
         if change != seen:
             seen, changed_at = change, now
         if now - changed_at < SETTLE or now - sent_at > REFRESH:
-            if store.session(request.cookies.get(COOKIE, "")) is None:
+            token = request.cookies.get(COOKIE, "")
+            if await run_in_threadpool(store.session, token) is None:
                 yield "event: signedout\ndata: {}\n\n"
                 return
             rows = await run_in_threadpool(render_rows, request, who)

@@ -18,7 +18,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from deescalate.hub.store import HubStore, texts
-from deescalate.hub.web import User, back, check_csrf, hub, may_see, page, scope
+from deescalate.hub.web import User, back, check_csrf, duration, hub, may_see, page, scope
 
 EXPORT_FIELDS = (
     "id",
@@ -130,7 +130,7 @@ def sop_record(store: HubStore, row: dict) -> dict:
         "agent": row["agent"],
         "seat": row["seat"],
         "kind": _kind(record, call, boundary),
-        "duration": _duration((ended["at"] if ended else row["at"]) - start),
+        "duration": duration((ended["at"] if ended else row["at"]) - start),
         "behaviours": "; ".join(cues),
         "words": "; ".join(texts(record.get("reason")) + texts(record.get("behaviours"))),
         "boundary_warnings": f"{len(boundary)}: " + "; ".join(boundary) if boundary else "0",
@@ -157,11 +157,6 @@ def _kind(record: dict, call: dict, boundary: list) -> str:
 
 def _listed(value) -> str:
     return "; ".join(texts(value))
-
-
-def _duration(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def _clock(at: float | None) -> str:
