@@ -63,8 +63,7 @@ def pulse(tmp_path_factory) -> PulseServer:
     server.stop()
 
 
-# The team hub's fixtures, defined once for every folder (one browser per session); last,
-# since the browser's module reads ARTIFACTS from here.
+# The team hub's fixtures, defined once for every folder (one browser per session).
 from tests.support.asgi_server import serve_asgi  # noqa: E402
 from tests.support.browser import browser, page  # noqa: E402
 from tests.support.postgres import postgres_server, postgres_url  # noqa: E402

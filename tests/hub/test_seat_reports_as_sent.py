@@ -107,3 +107,22 @@ def test_an_unknown_export_or_an_impossible_id_is_refused_and_not_audited(hub):
     assert sam.get(f"/incidents/{2**70}").status_code in (400, 404)
     assert sam.post(f"/calls/{2**70}/answer", {"kind": "coming"}).status_code == 400
     assert len(hub.rows(db.audit)) == before
+
+
+def test_many_seats_enrolling_and_reporting_at_once_are_all_kept(hub):
+    from concurrent.futures import ThreadPoolExecutor
+
+    tokens = [hub.enrol_token("A") for _ in range(12)]
+
+    def one_seat(token: str) -> int:
+        seat_id, credential, _team = hub.store.enrol(token, "desk", "Ann")
+        seat = hub.store.seat_for(credential)
+        from deescalate.hublink.protocol import SeatEvent
+
+        batch = [SeatEvent(**event("level", f"c-{seat_id}", level="tense", score=40))]
+        return hub.store.add_events(seat, batch)[0]
+
+    with ThreadPoolExecutor(8) as pool:
+        kept = list(pool.map(one_seat, tokens))
+    assert kept == [1] * 12
+    assert len(hub.rows(db.seats)) == 12 and len(hub.rows(db.events)) == 12

@@ -13,10 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Error, Page, sync_playwright
 
-from tests.conftest import ARTIFACTS
-
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENS = ARTIFACTS / "screens"
+SCREENS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

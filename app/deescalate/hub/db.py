@@ -223,4 +223,7 @@ def _sqlite_pragmas(connection, _record) -> None:
 
 
 def _sqlite_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE: a transaction takes the write lock at its start and others wait for it
+    # (the busy timeout); a deferred one that reads, then writes, fails at once with
+    # "database is locked" when another wrote meanwhile.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
