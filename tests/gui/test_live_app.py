@@ -30,10 +30,42 @@ def xdotool(*args: str) -> str:
     ).stdout
 
 
+def _x_geometry(window) -> tuple[int, int, int, int]:
+    """Where the X server (not Qt) has the window: x, y, width, height. xwininfo, since
+    xdotool's geometry counts the window manager's frame twice."""
+    info = subprocess.run(
+        ["xwininfo", "-id", str(int(window.winId()))],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=10,
+    ).stdout
+    values = dict(line.strip().split(":", 1) for line in info.splitlines() if ":" in line)
+    keys = ("Absolute upper-left X", "Absolute upper-left Y", "Width", "Height")
+    return tuple(int(values[key]) for key in keys)
+
+
 def click_at(widget) -> None:
-    """A real mouse click through the X server at the widget's centre."""
-    centre = widget.mapToGlobal(widget.rect().center())
-    xdotool("mousemove", "--sync", str(centre.x()), str(centre.y()), "click", "1")
+    """A real mouse click through the X server at the widget's centre.
+
+    The window may just have grown (a why line appeared) and the window manager moved
+    it; the click waits until the X server's geometry matches Qt's and holds still, so
+    it lands where the widget is now rather than where it was a moment ago."""
+    from deescalate.ui.qt import QApplication
+
+    window = widget.window()
+    deadline = time.monotonic() + 3.0
+    last = None
+    while time.monotonic() < deadline:
+        QApplication.processEvents()
+        geometry = _x_geometry(window)
+        if geometry == last and geometry[2:] == (window.width(), window.height()):
+            break
+        last = geometry
+        time.sleep(0.05)
+    offset = widget.mapTo(window, widget.rect().center())
+    x, y = last[0] + offset.x(), last[1] + offset.y()
+    xdotool("mousemove", "--sync", str(x), str(y), "click", "1")
 
 
 @pytest.fixture
