@@ -37,6 +37,10 @@ def start(command: list[str], tmp_path, engine: str) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own group, as a shell gives a foreground job
+        # A shell gives its foreground job Ctrl+C as it should be, even when the tests
+        # themselves were started in the background (where SIGINT is ignored and every
+        # child would inherit that).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
