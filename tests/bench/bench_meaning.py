@@ -10,7 +10,8 @@ the score, level, prompts and escalations the agent would see.
   score; share of abusive turns reaching tense, and of clean turns.
 - Our checking sets (models/text/*_check.tsv, never trained on): every threat should
   escalate (kind threat); every request for someone senior, asked twice, should hand over;
-  abuse reaching tense or a boundary step; hard calm lines raising any alarm.
+  abuse reaching tense or a boundary step; hard calm lines raising any alarm; callers fed
+  up with the service (tense is right for them, a boundary step or escalation is not).
 - CLINC150 val and MultiWOZ val: calm utterances reaching tense; MultiWOZ dialogues with
   any alarm (tense, boundary, escalate or hand-over).
 - A sample of texts run through the real `deescalate replay --json` command, to show the
@@ -145,6 +146,7 @@ def our_checks() -> dict:
               for t in sets["senior"]]
     abuse = [one_line(t) for t in sets["abuse"]]
     calm = [one_line(t) for t in sets["calm"]]
+    frustrated = [one_line(t) for t in sets["frustrated"]]
     return {
         "check_threats_escalating_alone_in_a_calm_call": share(
             threats, lambda x: "threat" in x["kinds"]
@@ -155,6 +157,8 @@ def our_checks() -> dict:
         "check_senior_twice_handing_over": share(senior, lambda x: "supervisor" in x["kinds"]),
         "check_abuse_tense_or_boundary": share(abuse, lambda x: x["tense"] or x["boundary"]),
         "check_hard_calm_with_any_alarm": share(calm, lambda x: x["tense"] or x["alarm"]),
+        "check_frustrated_boundary_escalate_or_handover": share(frustrated, lambda x: x["alarm"]),
+        "check_frustrated_reaching_tense": share(frustrated, lambda x: x["tense"]),
     }
 
 

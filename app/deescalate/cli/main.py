@@ -16,6 +16,7 @@ from deescalate import bootstrap
 from deescalate.cli import alerts, calls, config, hub, incidents, models, phrasebook, review
 from deescalate.cli.common import (
     EXIT_BAD_INPUT,
+    EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
     BadInput,
@@ -24,6 +25,8 @@ from deescalate.cli.common import (
 from deescalate.config.settings import ConfigError, mask_url
 from deescalate.core.facts import APP_NAME, app_version
 from deescalate.speech.models import model_setting
+from deescalate.tension.meaning import MeaningError
+from deescalate.tension.text_model import TextModelError
 
 log = logging.getLogger("deescalate")
 
@@ -85,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BadInput as exc:
         print(f"{APP_NAME}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except (TextModelError, MeaningError) as exc:
+        log.error("the text model cannot be used: %s", exc)
+        print(f"{APP_NAME}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except BrokenPipeError:

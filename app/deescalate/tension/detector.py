@@ -81,6 +81,8 @@ FUNCTION_WORDS = {
     "and", "is", "it", "that", "this", "we", "me", "my", "of", "for", "on", "in", "at", "do",
     "going", "gonna", "get", "so", "just", "if", "or", "are", "was", "have", "what",
 }  # fmt: skip
+QUOTED_WHOLE = 12
+"""Words of an utterance quoted whole when its meaning, not a few words, carried it."""
 AGENT_RAISED_VOICE = "agent_raised_voice"
 AGENT_RAISED_POINTS = 12.0
 """Smoothed raised-voice points (the caller's scale) from which the agent's own voice has
@@ -450,10 +452,14 @@ class TensionDetector:
 
     def _quote(self, event: TranscriptEvent, score, head: str) -> str:
         """The stretch of the utterance that carried a head: from the first to the last of
-        its strongest words, at most eight words."""
+        its strongest words, at most eight words. When only small words ("im gonna",
+        "your") stood out, the sentence's meaning carried it: the whole of a short
+        utterance is quoted."""
         said = event.text.split()
         plain = [plain_word(w) for w in said]
         strongest = {plain_word(w) for name in score.strongest[head] for w in name.split()}
+        if not strongest - FUNCTION_WORDS and len(said) <= QUOTED_WHOLE:
+            return " ".join(said).strip(",.;:!?")
         at = [i for i, w in enumerate(plain) if w in strongest] or [0]
         first, last = min(at), min(max(at), min(at) + 7)
         return " ".join(said[first : last + 1]).strip(",.;:!?")

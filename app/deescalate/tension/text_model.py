@@ -1,13 +1,16 @@
 """The words' model: what a customer's utterance means for the agent, a head per thing to
 act on (anger, abuse aimed at the agent, a threat, a request for someone senior, calm).
 
-Logistic regressions over one vocabulary of words, word pairs and pieces of words (2-5
-letters, so "cancelled" and "canceled", "ridiculous" and "ridiculously" share evidence),
-trained by `deescalate/tension/train_text.py` (`make train-text`; the data and their
+Logistic regressions over two readings of the utterance: its wording (one vocabulary of
+words, word pairs and pieces of words of 2-5 letters, so "cancelled" and "canceled" share
+evidence) and its meaning (the sentence encoder's 512 numbers, `meaning.py`, so "is there
+anyone above you who can decide this" reads like other requests for someone senior).
+How much each head hears the meaning is set in training (0 for a head that reads words
+alone).
+Trained by `deescalate/tension/train_text.py` (`make train-text`; the data and their
 licences are listed in the README). Text is read the way a recogniser writes it (lower
 case, no punctuation), so a typed transcript and a live recognition score alike. Only the
-weights ship
-(`text_model.npz`); scoring needs numpy and a dictionary lookup per word.
+weights ship (`text_model.npz`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from deescalate.tension.meaning import DIMENSIONS, SentenceEncoder, shipped_encoder
 
 MODEL_PATH = Path(__file__).with_name("text_model.npz")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "`": "'"})
@@ -35,6 +40,11 @@ def tokens(text: str) -> list[str]:
     text = text.lower().translate(_APOSTROPHES)
     text = re.sub(r"\s+n't\b", "n't", text)
     return _TOKEN.findall(text)
+
+
+def as_heard(text: str) -> str:
+    """The text as a recogniser writes it: "Doesn't WORK!!" -> "doesn't work"."""
+    return " ".join(tokens(text))
 
 
 CHARACTERS = (2, 5)
@@ -70,6 +80,9 @@ class TextScore:
     logits: dict[str, float]
     strongest: dict[str, tuple[str, ...]]
     """Per head, the words that pushed it up most (for the "why" line)."""
+    meaning: dict[str, float]
+    """Per head, the part of its logit that came from the sentence's meaning (the
+    encoder), rather than from its words."""
 
     @property
     def probability(self) -> float:
@@ -78,12 +91,13 @@ class TextScore:
 
 
 class TextModel:
-    def __init__(self, path: Path = MODEL_PATH) -> None:
+    def __init__(self, path: Path = MODEL_PATH, encoder: SentenceEncoder | None = None) -> None:
         try:
             with np.load(path) as data:
                 vocabulary = bytes(data["vocabulary"]).decode("utf-8").split("\n")
                 heads = tuple(bytes(data["heads"]).decode("utf-8").split("\n"))
                 weights, idf = data["weights"], data["idf"]
+                meaning = data["meaning"].astype(np.float64)
                 self._biases = data["biases"].astype(np.float64)
                 self._calibration = data["fusion"][:6].astype(np.float64)
                 self._slope, self._offset = map(float, data["fusion"][6:8])
@@ -93,12 +107,18 @@ class TextModel:
                 f"{path}: the text model cannot be read ({exc}). Reinstall the package or "
                 "rebuild it with `make train-text`."
             ) from exc
-        if heads != HEADS or not len(vocabulary) == weights.shape[1] == len(idf):
+        if (
+            heads != HEADS
+            or not len(vocabulary) == weights.shape[1] == len(idf)
+            or meaning.shape != (len(HEADS), DIMENSIONS)
+        ):
             raise TextModelError(f"{path}: the text model is damaged; run `make train-text`.")
         self._vocabulary = vocabulary
         self._index = {feature: i for i, feature in enumerate(vocabulary)}
         self._weights = weights.astype(np.float64)
         self._idf = idf.astype(np.float64)
+        self._meaning = meaning
+        self._encoder = encoder or shipped_encoder()
         if len(sure) != len(SURE_BARS):
             raise TextModelError(f"{path}: the text model is damaged; run `make train-text`.")
         self.sure = dict(zip(SURE_BARS, map(float, sure), strict=True))
@@ -106,18 +126,29 @@ class TextModel:
         `threat_alone`: sure enough of a threat in a call that is still calm."""
 
     def score(self, text: str) -> TextScore:
+        heard = as_heard(text)
+        return self._score(text, self._encoder.encode(heard))
+
+    def score_many(self, texts: list[str]) -> list[TextScore]:
+        """Many texts at once (the sentence encoder is faster in batches)."""
+        vectors = self._encoder.encode_many([as_heard(t) for t in texts])
+        return [self._score(t, v) for t, v in zip(texts, vectors, strict=True)]
+
+    def _score(self, text: str, meaning: np.ndarray) -> TextScore:
         found = sorted({self._index[f] for f in features(text) if f in self._index})
+        by_meaning = self._meaning @ meaning
+        logits = self._biases + by_meaning
         if not found:
-            logits = self._biases
             contributions = np.zeros((len(HEADS), 0))
         else:
             idf = self._idf[found]
             contributions = self._weights[:, found] * (idf / math.sqrt(float(idf @ idf)))
-            logits = self._biases + contributions.sum(axis=1)
+            logits = logits + contributions.sum(axis=1)
         return TextScore(
             {h: _sigmoid(float(x)) for h, x in zip(HEADS, logits, strict=True)},
             {h: float(x) for h, x in zip(HEADS, logits, strict=True)},
-            {h: self._strongest(found, contributions[i]) for i, h in enumerate(HEADS)},
+            dict(zip(HEADS, self._strongest(found, contributions), strict=True)),
+            {h: float(x) for h, x in zip(HEADS, by_meaning, strict=True)},
         )
 
     def weighted_features(self, text: str) -> dict[int, float]:
@@ -147,15 +178,33 @@ class TextModel:
         anger, abuse = calibrated(score.logits, self._calibration, n_words)
         return abuse > anger
 
-    def _strongest(self, found: list[int], contributions: np.ndarray) -> tuple[str, ...]:
-        """The three whole words (or word pairs) that added most; pieces of words are not
-        shown."""
-        named = [
-            (c, self._vocabulary[i])
-            for i, c in zip(found, contributions, strict=True)
-            if c > 0.05 and not self._vocabulary[i].startswith("#")
-        ]
-        return tuple(name for _, name in sorted(named, reverse=True)[:3])
+    def _strongest(self, found: list[int], contributions: np.ndarray) -> list[tuple[str, ...]]:
+        """Per head, the three whole words (or word pairs) that added most. A piece of a
+        word adds to the whole words it is part of ("#rribl" to "terrible"): pieces carry
+        much of the evidence and are never shown."""
+        names, shares = self._attribution(found)
+        totals = contributions @ shares
+        strongest = []
+        for row in totals:
+            named = [(c, name) for c, name in zip(row, names, strict=True) if c > 0.05]
+            strongest.append(tuple(name for _, name in sorted(named, reverse=True)[:3]))
+        return strongest
+
+    def _attribution(self, found: list[int]) -> tuple[list[str], np.ndarray]:
+        """The whole words and pairs among the features, and how much of each feature goes
+        to each of them (a piece shared among the words that hold it)."""
+        vocabulary = [self._vocabulary[i] for i in found]
+        names = [name for name in vocabulary if not name.startswith("#")]
+        column = {name: k for k, name in enumerate(names)}
+        padded = [(k, f" {name} ") for k, name in enumerate(names) if " " not in name]
+        shares = np.zeros((len(found), len(names)))
+        for row, name in enumerate(vocabulary):
+            if not name.startswith("#"):
+                shares[row, column[name]] = 1.0
+                continue
+            holders = [k for k, word in padded if name[1:] in word]
+            shares[row, holders] = 1.0 / max(1, len(holders))
+        return names, shares
 
 
 @functools.cache

@@ -8,7 +8,8 @@ into a training part (80%) and a fitting part (20%): the heads learn from the tr
 part; the fusion and every threshold are fitted on the fitting part, which the heads never
 saw. Only the weights ship (`text_model.npz`); the data stay where they are.
 
-Heads (one logistic regression each over the same word, word-pair and word-piece features):
+Heads (one logistic regression each over the same word, word-pair and word-piece features
+and the sentence encoder's reading of the line, `meaning.py`):
 - anger: GoEmotions anger/annoyance against neutral;
 - abuse: ConvAbuse abusive turns and our own insults against clean turns, rude requests
   not aimed at anyone (Bitext's offensive-wording flag), anger at things rather than at
@@ -37,11 +38,13 @@ import yaml
 from deescalate.core.resources import default_phrasebook
 from deescalate.tension.cues import Cue
 from deescalate.tension.detector import ENTER, HALF_LIFE
+from deescalate.tension.meaning import DIMENSIONS, shipped_encoder
 from deescalate.tension.text_model import (
     HEADS,
     MODEL_PATH,
     SURE_BARS,
     TextModel,
+    as_heard,
     features,
     fused_logit,
     fused_points,
@@ -54,16 +57,23 @@ OUR_SETS = ROOT / "models" / "text"
 FIT_SHARE = 0.2
 MAX_FEATURES = 80000
 REGULARISATION = {"anger": 1.0, "abuse": 2.0, "threat": 16.0, "senior": 4.0, "calm": 1.0}
+MEANING_SCALE = {"anger": 0.5, "abuse": 0.0, "threat": 0.0, "senior": 1.0, "calm": 1.0}
+"""How loud the meaning speaks beside the words, per head (a smaller scale regularises its
+weights more; 0 leaves the head to the words). Chosen on the fitting part of our own sets
+(README, Dependencies). Abuse and threat read words alone for now: with the meaning, praise
+aimed at the agent ("you're doing brilliant, thanks") came as close to abuse as insults do,
+and plans shaped like a threat ("I know your hours, I'll call back") as close as threats."""
 CALM_TENSE_RATE = 0.003
 """Share of ordinary service talk (fitting part) allowed to reach tense on its own."""
 SURE_RATE = {"threat": 0.001, "abuse": 0.001, "senior": 0.002, "threat_alone": 0.0002}
 """Share of lines without the thing (fitting part) allowed over a head's "sure" bar.
 `threat_alone` is the stricter bar for a threat in a call that is still calm."""
 SURE_POOLS = {
-    "threat": ("clinc", "bitext", "ours-calm", "ours-senior", "ours-abuse"),
-    "abuse": ("clinc", "bitext", "convabuse", "ours-calm", "ours-senior"),
+    "threat": ("clinc", "bitext", "ours-calm", "ours-frustrated", "ours-senior", "ours-abuse"),
+    "abuse": ("clinc", "bitext", "convabuse", "ours-calm", "ours-frustrated", "ours-senior"),
     "senior": (
-        "clinc", "bitext", "convabuse", "goemotions", "ours-calm", "ours-threat", "ours-abuse",
+        "clinc", "bitext", "convabuse", "goemotions", "ours-calm", "ours-frustrated",
+        "ours-threat", "ours-abuse",
     ),
 }
 """Where each bar is fitted: call-like talk without the thing. ConvAbuse's abusive turns
@@ -147,7 +157,9 @@ def our_sets(folder: Path, part: str) -> Iterable[Line]:
                 continue
             text, label = row.rsplit("\t", 1)
             label = label.strip()
-            if label == "calm":  # hard cases: upset or idiomatic, but no abuse, threat or request
+            if label in ("calm", "frustrated"):
+                # Hard cases: upset or idiomatic (calm), or fed up with the service
+                # (frustrated), but no abuse, threat or request.
                 yield Line(text, f"ours-{label}", set(), {"anger", "calm"})
             else:
                 yield Line(text, f"ours-{label}", {label}, excluded[label])
@@ -170,7 +182,9 @@ def read_all(data: Path) -> list[Line]:
 WHOLE_WORD_HEADS = ("threat",)
 """Heads that read whole words and word pairs only: pieces of words made "bill you" a
 threat because "kill you" is one."""
-ABUSE_SOURCES = ("convabuse", "ours-abuse", "ours-calm", "ours-threat", "clinc", "bitext")
+ABUSE_SOURCES = (
+    "convabuse", "ours-abuse", "ours-calm", "ours-frustrated", "ours-threat", "clinc", "bitext",
+)
 ANGER_SOURCES = ("goemotions",)
 """The anger head learns from GoEmotions alone: service talk as extra negatives cost it
 ranking on angry text (0.833 against 0.851 dev AUC); the calm head and the fitted bar
@@ -187,28 +201,35 @@ def head_rows(lines: list[Line], head: str) -> tuple[list[int], np.ndarray]:
 
 
 def train_heads(lines: list[Line]):
+    """One logistic regression per head over the words (tf-idf, each row of unit length)
+    and the meaning (the sentence encoder's unit vector, scaled per head)."""
+    from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
     vectorizer = TfidfVectorizer(
         analyzer=features, min_df=2, max_features=MAX_FEATURES, use_idf=True, binary=True
     )
-    x = vectorizer.fit_transform([line.text for line in lines])
+    words = vectorizer.fit_transform([line.text for line in lines])
+    meaning = shipped_encoder().encode_many([as_heard(ln.text) for ln in lines], progress=True)
     whole_words = np.array([not f.startswith("#") for f in vectorizer.get_feature_names_out()])
-    weights, biases = [], []
+    weights, meaning_weights, biases = [], [], []
     for head in HEADS:
         rows, y = head_rows(lines, head)
-        columns = whole_words if head in WHOLE_WORD_HEADS else np.ones_like(whole_words)
+        scale = MEANING_SCALE[head]
+        kept = whole_words if head in WHOLE_WORD_HEADS else np.ones_like(whole_words)
+        x = hstack([words[rows][:, kept], csr_matrix(scale * meaning[rows])]).tocsr()
         model = LogisticRegression(
             C=REGULARISATION[head], max_iter=3000, class_weight="balanced"
         )
-        model.fit(x[rows][:, columns], y)
-        weight = np.zeros(x.shape[1])
-        weight[columns] = model.coef_[0]
+        model.fit(x, y)
+        weight = np.zeros(words.shape[1])
+        weight[kept] = model.coef_[0][:-DIMENSIONS]
         weights.append(weight)
+        meaning_weights.append(scale * model.coef_[0][-DIMENSIONS:])
         biases.append(model.intercept_[0])
         print(f"  head {head}: {int(y.sum())} positives, {len(y) - int(y.sum())} negatives")
-    return vectorizer, np.array(weights), np.array(biases)
+    return vectorizer, np.array(weights), np.array(meaning_weights), np.array(biases)
 
 
 # --- fitting the fusion and the bars on the fitting part -------------------------------------
@@ -226,7 +247,7 @@ def phrasebook_cues() -> list[tuple[Cue, object]]:
 
 
 def head_logits(model: TextModel, texts: list[str], head: str) -> np.ndarray:
-    return np.array([model.score(text).logits[head] for text in texts])
+    return np.array([score.logits[head] for score in model.score_many(texts)])
 
 
 def calibrate(model: TextModel, lines: list[Line], head: str, sources: tuple[str, ...]):
@@ -272,9 +293,9 @@ def fit_fusion(model: TextModel, lines: list[Line]) -> dict:
 
 
 def fused_logits(model: TextModel, texts: list[str], calibration: np.ndarray) -> np.ndarray:
-    return np.array(
-        [fused_logit(model.score(t).logits, calibration, len(tokens(t))) for t in texts]
-    )
+    scores = model.score_many(texts)
+    pairs = zip(scores, texts, strict=True)
+    return np.array([fused_logit(s.logits, calibration, len(tokens(t))) for s, t in pairs])
 
 
 DIALOGUES, DIALOGUE_TURNS, TURN_SECONDS = 4000, 6, 7.0
@@ -316,7 +337,7 @@ def fit_sure_bars(model: TextModel, lines: list[Line]) -> dict[str, float]:
             and ln.source in SURE_POOLS[head]
             and (ln.source != "goemotions" or "calm" in ln.labels)
         ]
-        others = [model.score(ln.text).heads[head] for ln in pool]
+        others = [score.heads[head] for score in model.score_many([ln.text for ln in pool])]
         bars[bar] = float(np.quantile(others, 1 - rate))
     return bars
 
@@ -324,13 +345,15 @@ def fit_sure_bars(model: TextModel, lines: list[Line]) -> dict[str, float]:
 # --- saving and checking -----------------------------------------------------------------
 
 
-def save(path: Path, vectorizer, weights, biases, fusion: dict, sure: dict[str, float]) -> None:
+def save(path: Path, heads: tuple, fusion: dict, sure: dict[str, float]) -> None:
+    vectorizer, weights, meaning, biases = heads
     vocabulary = vectorizer.get_feature_names_out()
     np.savez_compressed(
         path,
         vocabulary=np.frombuffer("\n".join(vocabulary).encode("utf-8"), dtype=np.uint8),
         heads=np.frombuffer("\n".join(HEADS).encode("utf-8"), dtype=np.uint8),
         weights=weights.astype(np.float32),
+        meaning=meaning.astype(np.float32),
         biases=biases.astype(np.float64),
         idf=vectorizer.idf_.astype(np.float32),
         fusion=np.array([*fusion["calibration"], fusion["slope"], fusion["bias"]]),
@@ -371,13 +394,14 @@ def main() -> None:
     training = [ln for ln in lines if not ln.fitting]
     fitting = [ln for ln in lines if ln.fitting]
     print(f"{len(training)} lines to train, {len(fitting)} to fit the fusion and bars")
-    vectorizer, weights, biases = train_heads(training)
+    heads = train_heads(training)
+    vectorizer = heads[0]
     no_fusion = {"calibration": np.zeros(6), "slope": 1.0, "bias": 0.0}
-    save(args.out, vectorizer, weights, biases, no_fusion, dict.fromkeys(SURE_BARS, 1.0))
+    save(args.out, heads, no_fusion, dict.fromkeys(SURE_BARS, 1.0))
     model = TextModel(args.out)
     fusion = fit_fusion(model, fitting)
     sure = fit_sure_bars(model, fitting)
-    save(args.out, vectorizer, weights, biases, fusion, sure)
+    save(args.out, heads, fusion, sure)
     size = args.out.stat().st_size / 1e6
     print(f"wrote {args.out} ({size:.2f} MB, {len(vectorizer.idf_)} features)")
     print(

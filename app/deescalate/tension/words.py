@@ -106,20 +106,19 @@ class WordCues:
         return hit.cue.unsafe or denies(hit.example.lower()) or not denies(hit.segment.text)
 
     def text_score(self, text: str) -> TextScore:
-        """The model's reading of the words, leaving out cue phrases that are negated or
-        said of the speaker: the model alone would read "I'm not angry" as angry, and "I'm
-        such an idiot" as an insult."""
+        """The model's reading of the words, leaving out cue phrases that are negated (with
+        the negation) or said of the speaker: the model alone would read "I'm not angry" as
+        angry, and "I'm such an idiot" as an insult."""
         lowered = text.lower()
         spans = []
         for cue, pattern in self._cues:
             if cue.unsafe:
                 continue
-            spans += [
-                m.span()
-                for m in pattern.finditer(lowered)
-                if negated(lowered, m.start())
-                or (cue.id in AIMED_CUES and self_directed(lowered, m.start()))
-            ]
+            for m in pattern.finditer(lowered):
+                if negated(lowered, m.start()):
+                    spans.append((negation_start(lowered, m.start()), m.end()))
+                elif cue.id in AIMED_CUES and self_directed(lowered, m.start()):
+                    spans.append(m.span())
         for start, end in sorted(spans, reverse=True):
             lowered = lowered[:start] + " " + lowered[end:]
         return self._model.score(lowered)
@@ -172,6 +171,15 @@ def negated(text: str, start: int) -> bool:
             words = words[i:]
             break
     return _has_denial(words[-(NEGATION_REACH + 1) :])
+
+
+def negation_start(text: str, start: int) -> int:
+    """Where the negation of the words at `start` begins ("not" in "i'm not angry"), so
+    the denial goes with what it denies: "i'm not" alone reads as a sulk."""
+    for word in reversed(list(re.finditer(r"[\w']+", text[:start]))):
+        if word.group(0) in NEGATORS:
+            return word.start()
+    return start
 
 
 def _has_denial(words: list[str]) -> bool:
