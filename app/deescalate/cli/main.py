@@ -25,8 +25,7 @@ from deescalate.cli.common import (
 from deescalate.config.settings import ConfigError, mask_url
 from deescalate.core.facts import APP_NAME, app_version
 from deescalate.speech.models import model_setting
-from deescalate.tension.meaning import MeaningError
-from deescalate.tension.text_model import TextModelError
+from deescalate.tension.errors import MeaningError, TextModelError
 
 log = logging.getLogger("deescalate")
 

@@ -4,9 +4,8 @@ numpy only. Sentences that mean alike land close together whatever their words (
 anyone above you who can decide this" near "I want your manager"), which is what a bag of
 words cannot see. The text model's heads read these numbers next to the words.
 
-One BLAS thread: the encoder runs beside
-speech recognition on the agent's machine, and more threads on two cores made a single
-sentence 60 times slower.
+One BLAS thread: the encoder runs beside speech recognition on the agent's machine, and
+more threads on two cores made a single sentence 60 times slower.
 """
 
 from __future__ import annotations
@@ -15,12 +14,10 @@ import functools
 
 import numpy as np
 
+from deescalate.tension.errors import MeaningError
+
 DIMENSIONS = 512
 BATCH = 64
-
-
-class MeaningError(Exception):
-    """The sentence encoder is missing or broken; the message says how to fix it."""
 
 
 class SentenceEncoder:

@@ -6,8 +6,7 @@ words, word pairs and pieces of words of 2-5 letters, so "cancelled" and "cancel
 evidence) and its meaning (the sentence encoder's 512 numbers, `meaning.py`, so "is there
 anyone above you who can decide this" reads like other requests for someone senior).
 How much each head hears the meaning is set in training (0 for a head that reads words
-alone).
-Trained by `deescalate/tension/train_text.py` (`make train-text`; the data and their
+alone). Trained by `deescalate/tension/train_text.py` (`make train-text`; the data and their
 licences are listed in the README). Text is read the way a recogniser writes it (lower
 case, no punctuation), so a typed transcript and a live recognition score alike. Only the
 weights ship (`text_model.npz`).
@@ -24,15 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
+from deescalate.tension.errors import TextModelError
 from deescalate.tension.meaning import DIMENSIONS, SentenceEncoder, shipped_encoder
 
 MODEL_PATH = Path(__file__).with_name("text_model.npz")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "`": "'"})
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-
-
-class TextModelError(Exception):
-    """The weights file is missing or unreadable; the message says how to fix it."""
 
 
 def tokens(text: str) -> list[str]:
