@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 
 import pytest
 import soundfile as sf
@@ -19,7 +20,7 @@ from deescalate.records.store import RecordStore
 from deescalate.session.display import DisplayState
 from deescalate.speech.engines import choose_engine
 from deescalate.ui.overlay import WINDOW_FLAGS, OverlayWindow
-from deescalate.ui.qt import QLineEdit, QPoint, QSettings, Qt, QWidget
+from deescalate.ui.qt import QApplication, QLineEdit, QPoint, QSettings, Qt, QWidget
 from tests.gui.conftest import SHOTS
 
 
@@ -51,6 +52,12 @@ def demo_events(engine, phrasebook):
 
 
 def shoot(window: QWidget, name: str) -> None:
+    """Saves what the window shows once it has grown to fit what it was just given (a
+    moment after new text, the old size squeezes the new lines together)."""
+    deadline = time.monotonic() + 5
+    while window.height() < window.minimumSizeHint().height() and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.02)
     path = SHOTS / f"{name}.png"
     assert window.grab().save(str(path)), f"could not save {path}"
 

@@ -197,3 +197,36 @@ def test_a_transcript_in_a_windows_code_page_is_named_with_the_fix(tmp_path, cap
     err = capsys.readouterr().err
     assert "cp1252.txt" in err and "not UTF-8" in err and "UTF-8" in err.split("not UTF-8")[1]
     assert "codec" not in err
+
+
+SENIOR_WORDS = {"supervisor", "manager", "speak", "talk", "charge", "boss", "senior", "want"}
+
+
+def named_as_negative(events: list[dict]) -> set[str]:
+    return {
+        word.strip(" ,")
+        for e in of(events, "tension")
+        for r in e["reasons"]
+        if r["cue"] == "negative_words"
+        for word in r["words"].split(",")
+    } - {""}
+
+
+def test_asking_for_someone_senior_is_not_named_as_negative_words(capsys, tmp_path):
+    text = (
+        "customer: honestly I would rather speak with your manager about this\n"
+        "agent: I can help you with that myself\n"
+        "customer: no, put me through to whoever is in charge, I said let me talk to your boss\n"
+    )
+    events = replay(capsys, tmp_path, text)
+    reasons = {r["cue"] for e in of(events, "tension") for r in e["reasons"]}
+    assert reasons & {"supervisor_demand", "senior_request"}
+    assert not named_as_negative(events) & SENIOR_WORDS
+    for suggestion in of(events, "suggestion"):
+        shown = suggestion["reason"].lower()
+        assert not any(f"negative words ({w}" in shown for w in SENIOR_WORDS), shown
+
+
+def test_angry_words_are_still_named(capsys, tmp_path):
+    text = "customer: this is absolutely ridiculous, a whole week of waiting and nothing\n"
+    assert "ridiculous" in named_as_negative(replay(capsys, tmp_path, text))

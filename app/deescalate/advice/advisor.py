@@ -48,6 +48,8 @@ HEATED_ESCALATE_AFTER = 40.0
 WHY_POINTS = 2.0
 """A reason worth fewer points is in the score, not in the why line: the text model gives
 every line a little, and "negative words (told)" explains nothing."""
+
+
 class Advisor:
     def __init__(self, phrasebook: Phrasebook, coaching: bool = True) -> None:
         self._responses = phrasebook.active_responses()
@@ -232,7 +234,13 @@ def _priority(hit: Hit) -> int:
 
 
 def _why(a: Assessment, only: list[str] | None = None) -> str:
-    reasons = [r for r in a.reasons if (only is None or r.cue in only) and r.points >= WHY_POINTS]
+    reasons = [
+        r
+        for r in a.reasons
+        if (only is None or r.cue in only)
+        and r.points >= WHY_POINTS
+        and (r.words or r.cue != "negative_words")  # carried by the sentence's meaning
+    ]
     reasons = reasons[:2]
     top = ", ".join(
         f"{r.cue.replace('_', ' ')}{f' ({r.words})' if r.words else ''}" for r in reasons

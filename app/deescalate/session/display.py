@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
+from deescalate.advice.cue_groups import SENIOR_REQUESTS
 from deescalate.core.events import (
     CallEvent,
     ErrorEvent,
@@ -36,6 +38,22 @@ def describe(reason: Reason) -> str:
     if reason.possibly_heard:
         return f"{name} (possibly heard)"
     return name
+
+
+def escalation_why(escalate: EscalateEvent, reasons: tuple[Reason, ...]) -> str:
+    """What brought the escalation (the prompt on screen answers it), then the largest other
+    part of the score now, as in: the caller asked for a supervisor again; insult "useless"."""
+    quoted = _words(" ".join(re.findall(r'"([^"]*)"', escalate.reason)))
+    others = [
+        describe(r)
+        for r in reasons
+        if r.cue not in SENIOR_REQUESTS and not quoted & _words(r.words)
+    ]
+    return "; ".join([escalate.reason, *others[:1]])
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[\w']+", text.lower()))
 
 
 @dataclass
@@ -118,7 +136,7 @@ class DisplayState:
         """The why line: the reasons behind the escalation or the suggestion on screen, and
         nothing once the agent has dealt with it."""
         if self.escalate is not None:
-            return ", ".join(describe(r) for r in self.reasons[:3]) or self.escalate.reason
+            return escalation_why(self.escalate, self.reasons)
         return self.suggestion.reason if self.suggestion is not None else ""
 
     @property

@@ -64,6 +64,11 @@ SURE_BARS = ("threat", "abuse", "senior", "threat_alone")
 MAX_POINTS = 35.0
 """The most points the words' meaning can add on their own: one line can make a call
 tense (25), not heated (60); as much as a raised voice can add."""
+OUTRANKED_BY = {"anger": ("senior",)}
+"""A word is named for anger (the why line's "negative words") only if, said on its own, it
+adds to anger, and more than to these heads. In a sentence, "talk" and "supervisor" add to
+anger (callers who ask for one often are) and "said i" does beside the sentence's meaning,
+but as negative words they would tell the agent nothing, or something untrue."""
 RANKING_POINTS = 5.0
 """Of those, the share given by a gentle curve over the whole range: where the steep part
 is all but zero, a more likely angry utterance still scores a little higher."""
@@ -181,10 +186,30 @@ class TextModel:
         names, shares = self._attribution(found)
         totals = contributions @ shares
         strongest = []
-        for row in totals:
-            named = [(c, name) for c, name in zip(row, names, strict=True) if c > 0.05]
+        for head, row in zip(HEADS, totals, strict=True):
+            named = [
+                (c, name)
+                for c, name in zip(row, names, strict=True)
+                if c > 0.05 and not self._outranked(name, head)
+            ]
             strongest.append(tuple(name for _, name in sorted(named, reverse=True)[:3]))
         return strongest
+
+    def _outranked(self, name: str, head: str) -> bool:
+        if head not in OUTRANKED_BY:
+            return False
+        alone = self._alone(name)
+        return alone[head] <= 0 or any(alone[r] > alone[head] for r in OUTRANKED_BY[head])
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 (one shipped model lives as long as the process)
+    def _alone(self, name: str) -> dict[str, float]:
+        """What a word (or pair) adds to each head's logit when it is all that was said."""
+        found = sorted({self._index[f] for f in features(name) if f in self._index})
+        if not found:
+            return dict.fromkeys(HEADS, 0.0)
+        idf = self._idf[found]
+        added = self._weights[:, found] @ (idf / math.sqrt(float(idf @ idf)))
+        return dict(zip(HEADS, map(float, added), strict=True))
 
     def _attribution(self, found: list[int]) -> tuple[list[str], np.ndarray]:
         """The whole words and pairs among the features, and how much of each feature goes

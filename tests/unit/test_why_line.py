@@ -1,0 +1,56 @@
+"""The why line under an escalation: what brought it first, then one other thing heard."""
+
+from __future__ import annotations
+
+from deescalate.core.events import EscalateEvent, Reason, TensionEvent
+from deescalate.session.display import DisplayState
+
+
+def shown(*events) -> str:
+    state = DisplayState()
+    for event in events:
+        state.apply(event)
+    return state.why
+
+
+def test_a_hand_over_says_the_caller_asked_again_and_what_else_was_heard():
+    why = shown(
+        TensionEvent(
+            30.0,
+            70.0,
+            "heated",
+            (
+                Reason("supervisor_demand", 30.0, "put your supervisor on"),
+                Reason("insult", 20.0, "clueless"),
+            ),
+        ),
+        EscalateEvent(30.0, "the caller asked for a supervisor again", "supervisor"),
+    )
+    assert why.startswith("the caller asked for a supervisor again")
+    assert "clueless" in why
+    assert "put your supervisor on" not in why  # said once is enough
+
+
+def test_a_threat_is_quoted_once_and_the_next_reason_is_something_else():
+    why = shown(
+        TensionEvent(
+            12.0,
+            100.0,
+            "unsafe",
+            (
+                Reason("threat_violence", 100.0, "wait outside your office"),
+                Reason("negative_words", 9.0, "outside, office"),
+                Reason("raised_voice", 8.0),
+            ),
+        ),
+        EscalateEvent(12.0, 'threat heard: "wait outside your office"', "threat"),
+    )
+    assert why == 'threat heard: "wait outside your office"; raised voice'
+
+
+def test_the_escalation_keeps_its_reason_after_the_score_has_faded():
+    why = shown(
+        EscalateEvent(5.0, 'threat heard: "you will pay for this"', "threat"),
+        TensionEvent(90.0, 0.0, "calm", ()),
+    )
+    assert why == 'threat heard: "you will pay for this"'
