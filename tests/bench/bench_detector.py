@@ -2,7 +2,8 @@
 
     .venv/bin/python tests/bench/bench_detector.py [--data ../shared/data]
 
-- Cost: the tension detector and advisor per second of two-speaker call, against real time;
+- Cost: the tension detector and advisor per second of two-speaker call, against real time
+  (customer lines streamed as partials that settle a word at a time, then finals);
   voice features per second of audio (they run on each speaker's recognition thread);
   replay throughput of a synthesised call with `--engine none` (audio path only).
 - RAVDESS (real actors 1-12): voice only. Each clip is played to the detector as the end of
@@ -45,7 +46,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from deescalate.advice.advisor import Advisor  # noqa: E402
 from deescalate.advice.phrasebook import load_phrasebook  # noqa: E402
 from deescalate.audio.voice import VoiceTracker  # noqa: E402
-from deescalate.core.events import EscalateEvent, SuggestionEvent, TranscriptEvent, VoiceEvent  # noqa: E402
+from deescalate.core.events import (  # noqa: E402
+    EscalateEvent,
+    SuggestionEvent,
+    TranscriptEvent,
+    VoiceEvent,
+    Word,
+)
 from deescalate.tension.detector import TensionDetector  # noqa: E402
 from deescalate.tension.words import WordCues  # noqa: E402
 
@@ -59,6 +66,25 @@ def roc_auc(positives: list[float], negatives: list[float]) -> float:
 
 
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh")
+
+
+def streamed(said: str, end: float) -> list[TranscriptEvent]:
+    """An utterance as a streaming recogniser gives it: partials every 0.4 s settling one
+    more word each, then the final."""
+    texts = said.split()
+    step = 2.0 / len(texts)
+    words = tuple(
+        Word(w, round(end - 2 + k * step, 2), round(end - 2 + (k + 1) * step, 2), 0.9)
+        for k, w in enumerate(texts)
+    )
+    partials = [
+        TranscriptEvent(
+            words[k].end, "customer", " ".join(texts[: k + 2]), False, end - 2, words[k].end,
+            words=words[: k + 2], stable=k + 1,
+        )
+        for k in range(len(words) - 1)
+    ]  # fmt: skip
+    return [*partials, TranscriptEvent(end, "customer", said, True, end - 2, end, words=words)]
 
 
 def detector_cost(seconds: int = 600) -> dict:
@@ -89,7 +115,8 @@ def detector_cost(seconds: int = 600) -> dict:
         if i % 6 == 0:
             # Each line a little different: the sentence encoder remembers texts it has read.
             said = f"{lines[i % len(lines)]} {ORDINALS[i % len(ORDINALS)]} time {i}"
-            events.append(TranscriptEvent(t, "customer", said, True, t - 2, t))
+            events += streamed(said, t)
+    events.sort(key=lambda e: e.t)
     start = time.perf_counter()
     for event in events:
         for assessment in detector.feed(event):

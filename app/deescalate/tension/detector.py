@@ -390,7 +390,9 @@ class TensionDetector:
             if match.cue.unsafe:
                 self._hit(settled, match, provisional=True)
         if settled.speaker == "customer" and not any(m.cue.unsafe for m in matches):
-            score = self.words.text_score(settled.text)
+            # Only the threat head is asked: its sentence meaning is read only if it uses it.
+            meaning = self.words.model.reads_meaning("threat")
+            score = self.words.text_score(settled.text, meaning)
             if self._sure_threat(score):
                 self._threat_by_meaning(settled, score, provisional=True)
 

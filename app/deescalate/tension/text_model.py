@@ -49,12 +49,17 @@ CHARACTERS = (2, 5)
 def features(text: str) -> list[str]:
     words = tokens(text)
     pairs = [f"{a} {b}" for a, b in itertools.pairwise(words)]
-    pieces = []
-    for word in words:
-        padded = f" {word} "
-        for n in range(CHARACTERS[0], CHARACTERS[1] + 1):
-            pieces += ["#" + padded[i : i + n] for i in range(len(padded) - n + 1)]
-    return words + pairs + pieces
+    return words + pairs + [piece for word in words for piece in _pieces(word)]
+
+
+def _pieces(word: str) -> list[str]:
+    """The word's pieces of 2-5 letters, its edges marked by spaces ("#rribl", "# te")."""
+    padded = f" {word} "
+    return [
+        "#" + padded[i : i + n]
+        for n in range(CHARACTERS[0], CHARACTERS[1] + 1)
+        for i in range(len(padded) - n + 1)
+    ]
 
 
 HEADS = ("anger", "abuse", "threat", "senior", "calm")
@@ -126,9 +131,15 @@ class TextModel:
         """Per head, the probability above which the model is sure (fitted on data);
         `threat_alone`: sure enough of a threat in a call that is still calm."""
 
-    def score(self, text: str) -> TextScore:
-        heard = as_heard(text)
-        return self._score(text, self._encoder.encode(heard))
+    def score(self, text: str, meaning: bool = True) -> TextScore:
+        """The text's reading. `meaning=False` leaves out the sentence encoder (most of the
+        cost): exact for the heads that read words alone (`reads_meaning`), the others
+        without their meaning part."""
+        vector = self._encoder.encode(as_heard(text)) if meaning else np.zeros(DIMENSIONS)
+        return self._score(text, vector)
+
+    def reads_meaning(self, head: str) -> bool:
+        return bool(np.any(self._meaning[HEADS.index(head)]))
 
     def score_many(self, texts: list[str]) -> list[TextScore]:
         """Many texts at once (the sentence encoder is faster in batches)."""
@@ -183,17 +194,40 @@ class TextModel:
         """Per head, the three whole words (or word pairs) that added most. A piece of a
         word adds to the whole words it is part of ("#rribl" to "terrible"): pieces carry
         much of the evidence and are never shown."""
-        names, shares = self._attribution(found)
-        totals = contributions @ shares
+        names, rows, columns, shares = self._attribution(found)
+        totals = np.zeros((len(HEADS), len(names)))
+        np.add.at(totals.T, columns, (contributions[:, rows] * shares).T)
         strongest = []
         for head, row in zip(HEADS, totals, strict=True):
             named = [
                 (c, name)
-                for c, name in zip(row, names, strict=True)
+                for c, name in zip(row.tolist(), names, strict=True)
                 if c > 0.05 and not self._outranked(name, head)
             ]
             strongest.append(tuple(name for _, name in sorted(named, reverse=True)[:3]))
         return strongest
+
+    def _attribution(self, found: list[int]) -> tuple[list[str], list[int], list[int], list[float]]:
+        """The whole words and pairs among the features, and which of them each feature
+        adds to (row, column, share): a word or pair to itself, a piece shared equally
+        among the words that hold it."""
+        vocabulary = [self._vocabulary[i] for i in found]
+        names = [name for name in vocabulary if not name.startswith("#")]
+        column = {name: k for k, name in enumerate(names)}
+        holders: dict[str, list[int]] = {}
+        for k, name in enumerate(names):
+            if " " not in name:
+                for piece in set(_pieces(name)):
+                    holders.setdefault(piece, []).append(k)
+        rows, columns, shares = [], [], []
+        for row, name in enumerate(vocabulary):
+            held_by = [column[name]] if name in column else holders.get(name, [])
+            if not held_by:
+                continue
+            rows += [row] * len(held_by)
+            columns += held_by
+            shares += [1.0 / len(held_by)] * len(held_by)
+        return names, rows, columns, shares
 
     def _outranked(self, name: str, head: str) -> bool:
         if head not in OUTRANKED_BY:
@@ -210,22 +244,6 @@ class TextModel:
         idf = self._idf[found]
         added = self._weights[:, found] @ (idf / math.sqrt(float(idf @ idf)))
         return dict(zip(HEADS, map(float, added), strict=True))
-
-    def _attribution(self, found: list[int]) -> tuple[list[str], np.ndarray]:
-        """The whole words and pairs among the features, and how much of each feature goes
-        to each of them (a piece shared among the words that hold it)."""
-        vocabulary = [self._vocabulary[i] for i in found]
-        names = [name for name in vocabulary if not name.startswith("#")]
-        column = {name: k for k, name in enumerate(names)}
-        padded = [(k, f" {name} ") for k, name in enumerate(names) if " " not in name]
-        shares = np.zeros((len(found), len(names)))
-        for row, name in enumerate(vocabulary):
-            if not name.startswith("#"):
-                shares[row, column[name]] = 1.0
-                continue
-            holders = [k for k, word in padded if name[1:] in word]
-            shares[row, holders] = 1.0 / max(1, len(holders))
-        return names, shares
 
 
 @functools.cache

@@ -105,7 +105,7 @@ class WordCues:
             return False
         return hit.cue.unsafe or denies(hit.example.lower()) or not denies(hit.segment.text)
 
-    def text_score(self, text: str) -> TextScore:
+    def text_score(self, text: str, meaning: bool = True) -> TextScore:
         """The model's reading of the words, leaving out cue phrases that are negated (with
         the negation) or said of the speaker: the model alone would read "I'm not angry" as
         angry, and "I'm such an idiot" as an insult."""
@@ -115,13 +115,14 @@ class WordCues:
             if cue.unsafe:
                 continue
             for m in pattern.finditer(lowered):
-                if negated(lowered, m.start()):
-                    spans.append((negation_start(lowered, m.start()), m.end()))
+                denied_from = denial_start(lowered, m.start())
+                if denied_from is not None:
+                    spans.append((denied_from, m.end()))
                 elif cue.id in AIMED_CUES and self_directed(lowered, m.start()):
                     spans.append(m.span())
-        for start, end in sorted(spans, reverse=True):
+        for start, end in reversed(_merged(spans)):
             lowered = lowered[:start] + " " + lowered[end:]
-        return self._model.score(lowered)
+        return self._model.score(lowered, meaning)
 
     @property
     def model(self) -> TextModel:
@@ -148,7 +149,7 @@ def _example_match(lowered: str, hit: ExampleHit) -> CueMatch:
 def denies(text: str) -> bool:
     """Whether a negation in the text denies something (questions such as "isn't that
     ridiculous" and a "no" that answers, "no, I want...", deny nothing)."""
-    return _has_denial(re.findall(r"[\w']+", text.lower()))
+    return _denial(re.findall(r"[\w']+", text.lower())) is not None
 
 
 def self_directed(text: str, start: int) -> bool:
@@ -162,29 +163,40 @@ def self_directed(text: str, start: int) -> bool:
     return bool(FIRST_PERSON & set(before)) or bool({"me", "i"} & set(after))
 
 
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans in order, overlapping ones joined."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def negated(text: str, start: int) -> bool:
     """Whether a negation in the same clause, a few words back, applies to the text at `start`."""
+    return denial_start(text, start) is not None
+
+
+def denial_start(text: str, start: int) -> int | None:
+    """Where the negation that applies to the words at `start` begins ("not" in "i'm not
+    angry"): a denying word in the same clause, a few words back; None if there is none."""
     clause = CLAUSE_BREAK.split(text[:start])[-1]
-    words = re.findall(r"[\w']+", clause)
-    for i in range(len(words) - 1, -1, -1):
-        if words[i] in CLAUSE_STARTERS and i > 0:
+    offset = start - len(clause)
+    words = list(re.finditer(r"[\w']+", clause))
+    for i in range(len(words) - 1, 0, -1):
+        if words[i].group(0) in CLAUSE_STARTERS:
             words = words[i:]
             break
-    return _has_denial(words[-(NEGATION_REACH + 1) :])
+    words = words[-(NEGATION_REACH + 1) :]
+    at = _denial([w.group(0) for w in words])
+    return None if at is None else offset + words[at].start()
 
 
-def negation_start(text: str, start: int) -> int:
-    """Where the negation of the words at `start` begins ("not" in "i'm not angry"), so
-    the denial goes with what it denies: "i'm not" alone reads as a sulk."""
-    for word in reversed(list(re.finditer(r"[\w']+", text[:start]))):
-        if word.group(0) in NEGATORS:
-            return word.start()
-    return start
-
-
-def _has_denial(words: list[str]) -> bool:
-    """A negator among the words that denies (not one opening a question, "isn't that
-    ...", nor a "no" that answers, "no, I want ...")."""
+def _denial(words: list[str]) -> int | None:
+    """The index of a negator among the words that denies (not one opening a question,
+    "isn't that ...", nor a "no" that answers, "no, I want ...")."""
     for i, word in enumerate(words):
         if word not in NEGATORS:
             continue
@@ -193,5 +205,5 @@ def _has_denial(words: list[str]) -> bool:
             continue
         if word == "no" and following in CLAUSE_STARTERS:
             continue
-        return True
-    return False
+        return i
+    return None
