@@ -164,16 +164,3 @@ def test_sarcasm_again_and_again_gets_a_response(tmp_path):
     )
     reasons = [s.reason for s in record.suggestions]
     assert any("sarcasm" in reason for reason in reasons), reasons
-
-
-def test_threats_in_settled_words_read_the_same_without_the_sentence_encoder():
-    # Streaming partials ask only the threat head, words alone; the finals read the rest.
-    from deescalate.tension.text_model import shipped_model
-
-    model = shipped_model()
-    assert not model.reads_meaning("threat"), "partials would pay for the encoder"
-    for line in THREATS + LOOK_ALIKES:
-        full, words_only = model.score(line), model.score(line, meaning=False)
-        assert words_only.heads["threat"] == pytest.approx(full.heads["threat"], abs=1e-9)
-        assert words_only.strongest["threat"] == full.strongest["threat"]
-    assert model.reads_meaning("senior")

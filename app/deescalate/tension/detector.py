@@ -390,9 +390,7 @@ class TensionDetector:
             if match.cue.unsafe:
                 self._hit(settled, match, provisional=True)
         if settled.speaker == "customer" and not any(m.cue.unsafe for m in matches):
-            # Only the threat head is asked: its sentence meaning is read only if it uses it.
-            meaning = self.words.model.reads_meaning("threat")
-            score = self.words.text_score(settled.text, meaning)
+            score = self.words.text_score(settled.text)
             if self._sure_threat(score):
                 self._threat_by_meaning(settled, score, provisional=True)
 
@@ -665,7 +663,6 @@ def _is_unsafe(cue: Cue, event: TranscriptEvent, match: CueMatch) -> bool:
     if not (cue.unsafe and event.speaker == "customer" and event.final and not event.spotted):
         return False
     return _confident(event.words, match.words, event.recogniser)
-
 
 
 def settled_part(event: TranscriptEvent) -> TranscriptEvent:

@@ -131,15 +131,8 @@ class TextModel:
         """Per head, the probability above which the model is sure (fitted on data);
         `threat_alone`: sure enough of a threat in a call that is still calm."""
 
-    def score(self, text: str, meaning: bool = True) -> TextScore:
-        """The text's reading. `meaning=False` leaves out the sentence encoder (most of the
-        cost): exact for the heads that read words alone (`reads_meaning`), the others
-        without their meaning part."""
-        vector = self._encoder.encode(as_heard(text)) if meaning else np.zeros(DIMENSIONS)
-        return self._score(text, vector)
-
-    def reads_meaning(self, head: str) -> bool:
-        return bool(np.any(self._meaning[HEADS.index(head)]))
+    def score(self, text: str) -> TextScore:
+        return self._score(text, self._encoder.encode(as_heard(text)))
 
     def score_many(self, texts: list[str]) -> list[TextScore]:
         """Many texts at once (the sentence encoder is faster in batches)."""

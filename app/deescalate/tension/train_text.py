@@ -57,12 +57,13 @@ OUR_SETS = ROOT / "models" / "text"
 FIT_SHARE = 0.2
 MAX_FEATURES = 80000
 REGULARISATION = {"anger": 1.0, "abuse": 2.0, "threat": 16.0, "senior": 4.0, "calm": 1.0}
-MEANING_SCALE = {"anger": 0.5, "abuse": 0.0, "threat": 0.0, "senior": 1.0, "calm": 1.0}
+MEANING_SCALE = {"anger": 0.5, "abuse": 0.5, "threat": 0.25, "senior": 1.0, "calm": 1.0}
 """How loud the meaning speaks beside the words, per head (a smaller scale regularises its
 weights more; 0 leaves the head to the words). Chosen on the fitting part of our own sets
-(README, Dependencies). Abuse and threat read words alone for now: with the meaning, praise
-aimed at the agent ("you're doing brilliant, thanks") came as close to abuse as insults do,
-and plans shaped like a threat ("I know your hours, I'll call back") as close as threats."""
+(README, Dependencies). Abuse and threat hear it softly: through the replay path it brought
+13 more threats and 14 more insults of our checking sets over the bars, for one more hard
+calm line with an alarm; praise aimed at the agent ("you're doing brilliant, thanks") still
+comes close to abuse, and plans shaped like a threat close to threats."""
 CALM_TENSE_RATE = 0.003
 """Share of ordinary service talk (fitting part) allowed to reach tense on its own."""
 SURE_RATE = {"threat": 0.001, "abuse": 0.001, "senior": 0.002, "threat_alone": 0.0002}

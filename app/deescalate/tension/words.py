@@ -105,7 +105,7 @@ class WordCues:
             return False
         return hit.cue.unsafe or denies(hit.example.lower()) or not denies(hit.segment.text)
 
-    def text_score(self, text: str, meaning: bool = True) -> TextScore:
+    def text_score(self, text: str) -> TextScore:
         """The model's reading of the words, leaving out cue phrases that are negated (with
         the negation) or said of the speaker: the model alone would read "I'm not angry" as
         angry, and "I'm such an idiot" as an insult."""
@@ -122,7 +122,7 @@ class WordCues:
                     spans.append(m.span())
         for start, end in reversed(_merged(spans)):
             lowered = lowered[:start] + " " + lowered[end:]
-        return self._model.score(lowered, meaning)
+        return self._model.score(lowered)
 
     @property
     def model(self) -> TextModel:
