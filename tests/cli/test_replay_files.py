@@ -64,26 +64,10 @@ def test_events_have_type_and_nondecreasing_call_time(capsys, say, write_wav):
             assert e["start"] <= e["end"] <= e["t"] + 1e-6
 
 
-def without_confidences(events: list[dict]) -> tuple[list[dict], list[float]]:
-    """The events with each word's confidence taken out, and those confidences in order."""
-    plain, confs = [], []
-    for event in events:
-        words = event.get("words", [])
-        confs += [w["conf"] for w in words]
-        plain.append({**event, "words": [{**w, "conf": None} for w in words]})
-    return plain, confs
-
-
 def test_replay_is_deterministic(capsys, say, write_wav):
     line = say(SUPERVISOR, Voice("en-us", 140))
     path = str(write_wav("d.wav", np.stack([line, line[::-1].copy()], axis=1)))
-    first, first_confs = without_confidences(replay(capsys, path)[1])
-    second, second_confs = without_confidences(replay(capsys, path)[1])
-    # What a supervisor reads is the same: every word and its time, every score, level,
-    # reason and prompt. A word's confidence has once differed in its second decimal
-    # between two runs in one process (0.688, then 0.658): CTranslate2's arithmetic.
-    assert first == second
-    assert first_confs == pytest.approx(second_confs, abs=0.05)
+    assert replay(capsys, path)[1] == replay(capsys, path)[1]
 
 
 def test_truncated_wav_keeps_what_was_read_and_reports_it(capsys, say, write_wav):

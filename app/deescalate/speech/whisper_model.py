@@ -63,6 +63,12 @@ class WhisperModel:
     def __init__(self, folder: Path) -> None:
         import ctranslate2
         import tokenizers
+        from threadpoolctl import threadpool_limits
+
+        # One BLAS thread for the process (the sentence encoder asks the same): the features'
+        # matrix product gave different last digits with two, and Whisper different words
+        # for the same audio, so a replay's first run differed from the next.
+        threadpool_limits(1, user_api="blas")
 
         try:
             self._model = ctranslate2.models.Whisper(
