@@ -118,7 +118,8 @@ def test_with_words_allowed_they_go_redacted(seat, hub):
     assert session.hub.link.flush(5)
     by_kind = {e["kind"]: e["data"] for e in hub.events.values()}
     assert by_kind["suggestion"]["text"] == "Slow down, call me on [phone]."
-    assert by_kind["escalation"]["reason"] == 'threat violence "I will find you"', "the why line"
+    # The why line under the escalation: what brought it, not the same words again.
+    assert by_kind["escalation"]["reason"] == "threat: I will find you, call me on [phone]"
     assert by_kind["incident"]["reason"] == "threat: I will find you, call me on [phone]"
     assert by_kind["incident"]["behaviours"] == ['threat violence: "I will find you"']
     assert "07700" not in str(hub.events)

@@ -54,3 +54,16 @@ def test_the_escalation_keeps_its_reason_after_the_score_has_faded():
         TensionEvent(90.0, 0.0, "calm", ()),
     )
     assert why == 'threat heard: "you will pay for this"'
+
+
+def test_words_the_escalation_already_says_are_not_said_twice():
+    why = shown(
+        TensionEvent(
+            7.0,
+            100.0,
+            "unsafe",
+            (Reason("threat_violence", 100.0, "burn your car"), Reason("sarcasm", 8.0, "oh great")),
+        ),
+        EscalateEvent(7.0, "threat: burn your car, I mean it", "threat"),
+    )
+    assert why == 'threat: burn your car, I mean it; sarcasm "oh great"'

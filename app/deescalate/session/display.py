@@ -43,13 +43,21 @@ def describe(reason: Reason) -> str:
 def escalation_why(escalate: EscalateEvent, reasons: tuple[Reason, ...]) -> str:
     """What brought the escalation (the prompt on screen answers it), then the largest other
     part of the score now, as in: the caller asked for a supervisor again; insult "useless"."""
-    quoted = _words(" ".join(re.findall(r'"([^"]*)"', escalate.reason)))
     others = [
         describe(r)
         for r in reasons
-        if r.cue not in SENIOR_REQUESTS and not quoted & _words(r.words)
+        if r.cue not in SENIOR_REQUESTS and not _repeats(escalate.reason, r.words)
     ]
     return "; ".join([escalate.reason, *others[:1]])
+
+
+def _repeats(reason: str, words: str) -> bool:
+    """Whether a reason's words are already in the escalation's reason, whole or as part of
+    its quote ("kill, will" beside `threat heard: "kill you"`)."""
+    if not words:
+        return False
+    quoted = _words(" ".join(re.findall(r'"([^"]*)"', reason)))
+    return words.lower() in reason.lower() or bool(quoted & _words(words))
 
 
 def _words(text: str) -> set[str]:
