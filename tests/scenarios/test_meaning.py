@@ -60,10 +60,10 @@ def test_most_threats_in_unlisted_words_escalate_and_name_their_words(tmp_path):
             said = {w.strip(",.").lower() for w in threat.split()}
             quoted = {w.strip(',."').lower() for w in reason.split('"')[1].split()}
             assert quoted and quoted <= said, reason  # the why quotes the caller's own words
-    # The model escalates only when it is sure: at least half of these are that plain
-    # (on the 163 threats of the checking set, 39%: README, "Meaning, through the replay
+    # The model escalates only when it is sure: more than half of these are that plain
+    # (on the 163 threats of the checking set, 48%: README, "Meaning, through the replay
     # path"). A threat it is not sure of still adds points and the why line.
-    assert len(escalated) >= 4, set(THREATS) - set(escalated)
+    assert len(escalated) >= 5, set(THREATS) - set(escalated)
 
 
 def test_the_plainest_threats_escalate_even_in_a_calm_call(tmp_path):
