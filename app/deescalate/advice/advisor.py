@@ -26,6 +26,7 @@ from deescalate.advice.cue_groups import (
     LISTENING_MOMENTS,
     SENIOR_REQUESTS,
     SOFT_CATEGORIES,
+    explains,
 )
 from deescalate.advice.phrasebook import Phrasebook, Response
 from deescalate.core.events import EscalateEvent, Event, SuggestionEvent
@@ -237,9 +238,7 @@ def _why(a: Assessment, only: list[str] | None = None) -> str:
     reasons = [
         r
         for r in a.reasons
-        if (only is None or r.cue in only)
-        and r.points >= WHY_POINTS
-        and (r.words or r.cue != "negative_words")  # carried by the sentence's meaning
+        if (only is None or r.cue in only) and r.points >= WHY_POINTS and explains(r)
     ]
     reasons = reasons[:2]
     top = ", ".join(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from deescalate.advice.cue_groups import SENIOR_REQUESTS
+from deescalate.advice.cue_groups import SENIOR_REQUESTS, explains
 from deescalate.core.events import (
     CallEvent,
     ErrorEvent,
@@ -46,7 +46,7 @@ def escalation_why(escalate: EscalateEvent, reasons: tuple[Reason, ...]) -> str:
     others = [
         describe(r)
         for r in reasons
-        if r.cue not in SENIOR_REQUESTS and not _repeats(escalate.reason, r.words)
+        if explains(r) and r.cue not in SENIOR_REQUESTS and not _repeats(escalate.reason, r.words)
     ]
     return "; ".join([escalate.reason, *others[:1]])
 

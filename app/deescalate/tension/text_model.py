@@ -140,15 +140,10 @@ class TextModel:
         return [self._score(t, v) for t, v in zip(texts, vectors, strict=True)]
 
     def _score(self, text: str, meaning: np.ndarray) -> TextScore:
-        found = sorted({self._index[f] for f in features(text) if f in self._index})
+        found, weights = self._weighting(text)
+        contributions = self._weights[:, found] * weights
         by_meaning = self._meaning @ meaning
-        logits = self._biases + by_meaning
-        if not found:
-            contributions = np.zeros((len(HEADS), 0))
-        else:
-            idf = self._idf[found]
-            contributions = self._weights[:, found] * (idf / math.sqrt(float(idf @ idf)))
-            logits = logits + contributions.sum(axis=1)
+        logits = self._biases + by_meaning + contributions.sum(axis=1)
         return TextScore(
             {h: _sigmoid(float(x)) for h, x in zip(HEADS, logits, strict=True)},
             {h: float(x) for h, x in zip(HEADS, logits, strict=True)},
@@ -159,10 +154,14 @@ class TextModel:
     def weighted_features(self, text: str) -> dict[int, float]:
         """The text as the model weighs it: each feature of its vocabulary present in the
         text, with its idf, scaled to unit length (the weighting `score` uses)."""
+        found, weights = self._weighting(text)
+        return dict(zip(found, weights.tolist(), strict=True))
+
+    def _weighting(self, text: str) -> tuple[list[int], np.ndarray]:
+        """The vocabulary's features in the text, and their idf scaled to unit length."""
         found = sorted({self._index[f] for f in features(text) if f in self._index})
         idf = self._idf[found]
-        norm = math.sqrt(float(idf @ idf)) or 1.0
-        return dict(zip(found, (idf / norm).tolist(), strict=True))
+        return found, idf / (math.sqrt(float(idf @ idf)) or 1.0)
 
     def similarity(self, a: str, b: str) -> float:
         """How alike two texts are in wording (0-1): the cosine of their TF-IDF vectors
@@ -231,11 +230,8 @@ class TextModel:
     @functools.lru_cache(maxsize=4096)  # noqa: B019 (one shipped model lives as long as the process)
     def _alone(self, name: str) -> dict[str, float]:
         """What a word (or pair) adds to each head's logit when it is all that was said."""
-        found = sorted({self._index[f] for f in features(name) if f in self._index})
-        if not found:
-            return dict.fromkeys(HEADS, 0.0)
-        idf = self._idf[found]
-        added = self._weights[:, found] @ (idf / math.sqrt(float(idf @ idf)))
+        found, weights = self._weighting(name)
+        added = self._weights[:, found] @ weights
         return dict(zip(HEADS, map(float, added), strict=True))
 
 
