@@ -9,7 +9,8 @@ the score, level, prompts and escalations the agent would see.
 - ConvAbuse valid (annotator majority): abusive against clean turns, AUC of the peak
   score; share of abusive turns reaching tense, and of clean turns.
 - Our checking sets (models/text/*_check.tsv, never trained on): every threat should
-  escalate (kind threat); every request for someone senior, asked twice, should hand over;
+  escalate (kind threat); every request for someone senior, asked twice, should hand over,
+  and no request for a team or a particular person, asked twice, should;
   abuse reaching tense or a boundary step; hard calm lines raising any alarm; callers fed
   up with the service (tense is right for them, a boundary step or escalation is not).
 - CLINC150 val and MultiWOZ val: calm utterances reaching tense; MultiWOZ dialogues with
@@ -142,8 +143,8 @@ def our_checks() -> dict:
                 sets[label.strip()].append(text)
     threats = [one_line(t) for t in sets["threat"]]
     angry_first = [outcome(replay([("customer", FED_UP), ("customer", t)])) for t in sets["threat"]]
-    senior = [outcome(replay([("customer", t), ("agent", "one moment"), ("customer", t)]))
-              for t in sets["senior"]]
+    senior = [asked_twice(t) for t in sets["senior"]]
+    departments = [asked_twice(t) for t in sets["department"]]
     abuse = [one_line(t) for t in sets["abuse"]]
     calm = [one_line(t) for t in sets["calm"]]
     frustrated = [one_line(t) for t in sets["frustrated"]]
@@ -155,11 +156,18 @@ def our_checks() -> dict:
             angry_first, lambda x: "threat" in x["kinds"]
         ),
         "check_senior_twice_handing_over": share(senior, lambda x: "supervisor" in x["kinds"]),
+        "check_department_twice_handing_over": share(
+            departments, lambda x: "supervisor" in x["kinds"]
+        ),
         "check_abuse_tense_or_boundary": share(abuse, lambda x: x["tense"] or x["boundary"]),
         "check_hard_calm_with_any_alarm": share(calm, lambda x: x["tense"] or x["alarm"]),
         "check_frustrated_boundary_escalate_or_handover": share(frustrated, lambda x: x["alarm"]),
         "check_frustrated_reaching_tense": share(frustrated, lambda x: x["tense"]),
     }
+
+
+def asked_twice(text: str) -> dict:
+    return outcome(replay([("customer", text), ("agent", "one moment"), ("customer", text)]))
 
 
 def share(outcomes: list[dict], wanted) -> str:

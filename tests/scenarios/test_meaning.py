@@ -92,6 +92,39 @@ def test_a_request_for_someone_senior_in_other_words_asked_twice_hands_over(tmp_
     assert "next_steps" in categories(once)  # asked once: offer, don't hand over yet
 
 
+def test_asking_again_in_words_the_model_only_half_believes_hands_over(tmp_path):
+    first = "customer: i'd like this passed up the chain"
+    again = "customer: surely someone above your pay grade can fix this"
+    record = replay(tmp_path, first, "agent: I can look into that for you", again)
+    assert "supervisor" in kinds(record)
+    once = replay(tmp_path, first)
+    assert not once.escalations
+    assert not categories(once)  # asked once, in words this vague: nothing on screen yet
+
+
+def test_a_vague_request_then_a_plain_one_is_asking_twice(tmp_path):
+    record = replay(
+        tmp_path,
+        "customer: i'd like this passed up the chain",
+        "agent: let me try one more thing",
+        "customer: no, put your manager on",
+    )
+    assert "supervisor" in kinds(record)
+
+
+def test_asking_twice_for_a_team_is_no_request_for_someone_senior(tmp_path):
+    record = replay(
+        tmp_path,
+        "customer: could you transfer me to the boiler cover team",
+        "agent: one moment",
+        "customer: the boiler cover people please, they're the ones I need",
+        "agent: sorry, still looking",
+        "customer: who do I talk to about getting my boiler cover renewed",
+    )
+    assert "supervisor" not in kinds(record)
+    assert "handover" not in categories(record)
+
+
 def test_an_insult_without_swear_words_gets_a_boundary_step(tmp_path):
     record = replay(
         tmp_path,

@@ -76,6 +76,7 @@ THREAT_WORDS, ABUSIVE_WORDS, SENIOR_REQUEST = "threat_words", "abusive_words", "
 of, in words no phrase lists."""
 LISTED_AS = {ABUSIVE_WORDS: {"insult", "profanity"}, SENIOR_REQUEST: {"supervisor_demand"}}
 """Phrasebook cues that already answer for the same words: heard, the model's cue is not."""
+SENIOR_CUES = {SENIOR_REQUEST} | LISTED_AS[SENIOR_REQUEST]
 FUNCTION_WORDS = {
     "i", "i'll", "ill", "i'm", "im", "will", "you", "your", "you're", "be", "to", "the", "a",
     "and", "is", "it", "that", "this", "we", "me", "my", "of", "for", "on", "in", "at", "do",
@@ -310,6 +311,9 @@ class TensionDetector:
         self._unsafe_until = -math.inf
         self._next_tick = TICK
         self._pending: list[Hit] = []
+        self._asked_senior = False
+        self._unsure_senior: Hit | None = None
+        """A request for someone senior the model half believes, kept until asked again."""
 
     # --- input -------------------------------------------------------------------------
 
@@ -417,10 +421,8 @@ class TensionDetector:
         threat = any(m.cue.unsafe for m in matches) or self._sure_threat(score)
         if threat and not any(m.cue.unsafe for m in matches):
             self._threat_by_meaning(event, score)
-        senior = score.heads["senior"] >= sure["senior"] and not OWN_ROLE.search(event.text)
-        if senior and not listed & LISTED_AS[SENIOR_REQUEST]:
-            words = self._quote(event, score, "senior")
-            self._meaning_hit(Hit(event.t, SENIOR_REQUEST, SENIOR_POINTS, words, "customer"), event)
+        if not listed & LISTED_AS[SENIOR_REQUEST] and not OWN_ROLE.search(event.text):
+            self._senior_request(event, score)
         n_words = len(tokens(event.text))
         points = self.words.model.points(score, n_words)
         # A threat already answers for its words: they are not abuse as well.
@@ -441,6 +443,26 @@ class TensionDetector:
             shown = self._quote(event, score, head) if abusive else words.strongest_words(score)
             self._meaning_hit(Hit(event.t, cue, round(points, 2), shown, "customer"), event)
         return points
+
+    def _senior_request(self, event: TranscriptEvent, score: TextScore) -> None:
+        """A request for someone senior the model is sure of counts at once. One it only
+        half believes counts once the caller asks again: two such requests in one call
+        are as telling as one it is sure of ("can you go and get your guvnor")."""
+        chance, sure = score.heads["senior"], self.words.model.sure
+        if chance < sure["senior_again"]:
+            return
+        words = self._quote(event, score, "senior")
+        hit = replace(
+            Hit(event.t, SENIOR_REQUEST, SENIOR_POINTS, words, "customer"),
+            start=event.start,
+            end=event.end,
+        )
+        if chance >= sure["senior"] or self._asked_senior:
+            self._add(hit)
+        elif self._unsure_senior is None:
+            self._unsure_senior = hit
+        else:  # a second half-believed request: both count now
+            self._add(hit)
 
     def _threat_by_meaning(self, event: TranscriptEvent, score, provisional: bool = False) -> None:
         words = self._quote(event, score, "threat")
@@ -511,6 +533,11 @@ class TensionDetector:
         self._add(hit)
 
     def _add(self, hit: Hit) -> None:
+        if hit.cue in SENIOR_CUES and hit.speaker == "customer" and not hit.spotted:
+            earlier, self._unsure_senior = self._unsure_senior, None
+            self._asked_senior = True
+            if earlier is not None:
+                self._add(earlier)
         self.hits.append(hit)
         self._pending.append(hit)
         if hit.unsafe:

@@ -65,7 +65,7 @@ def _pieces(word: str) -> list[str]:
 HEADS = ("anger", "abuse", "threat", "senior", "calm")
 """What the words can say, one head each: angry or annoyed, abuse aimed at the agent, a
 threat of harm, a request for someone senior, ordinary calm talk."""
-SURE_BARS = ("threat", "abuse", "senior", "threat_alone")
+SURE_BARS = ("threat", "abuse", "senior", "threat_alone", "senior_again")
 MAX_POINTS = 35.0
 """The most points the words' meaning can add on their own: one line can make a call
 tense (25), not heated (60); as much as a raised voice can add."""
@@ -129,7 +129,8 @@ class TextModel:
             raise TextModelError(f"{path}: the text model is damaged; run `make train-text`.")
         self.sure = dict(zip(SURE_BARS, map(float, sure), strict=True))
         """Per head, the probability above which the model is sure (fitted on data);
-        `threat_alone`: sure enough of a threat in a call that is still calm."""
+        `threat_alone`: sure enough of a threat in a call that is still calm;
+        `senior_again`: enough for a request for someone senior asked a second time."""
 
     def score(self, text: str) -> TextScore:
         return self._score(text, self._encoder.encode(as_heard(text)))
