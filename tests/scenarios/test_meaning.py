@@ -139,6 +139,8 @@ def test_an_insult_without_swear_words_gets_a_boundary_step(tmp_path):
     [
         "oh I'm such a clot, I gave you the old postcode",
         "silly me, I've been typing my password with caps lock on, how stupid am I",
+        "I feel so stupid about this, it was in my spam folder all along",
+        "stupid question, but do you still take cheques?",
     ],
 )
 def test_a_caller_running_themselves_down_is_not_insulting_the_agent(tmp_path, line):

@@ -31,7 +31,7 @@ QUESTION_SUBJECTS = {"that", "this", "it", "you", "he", "she", "they", "we"}
 "isn't that ridiculous", "aren't you useless"."""
 SET_EXPRESSIONS = re.compile(
     r"\b(?:never mind|nevermind|no worries|no problem|not a problem|no trouble|"
-    r"never been better|every time i've been happy)\b"
+    r"never been better|every time i've been happy|(?:stupid|silly|dumb) question)\b"
 )
 """Phrases whose words would match a cue but that mean nothing of the kind."""
 SINCERE_THANKS = re.compile(
@@ -41,6 +41,7 @@ SINCERE_THANKS = re.compile(
 IRONY_CUES = {"sarcasm"}
 """Cues that read as irony only when the same words don't also sincerely thank or confirm."""
 
+INTENSIFIED = re.compile(r"\bso\s+$")
 AIMED_CUES = {"insult"}
 """Cues that count only when aimed at someone else: "I'm such an idiot" is no insult."""
 FIRST_PERSON = {"i", "i'm", "im", "i've", "i'd", "me", "myself", "my"}
@@ -155,7 +156,8 @@ def denies(text: str) -> bool:
 def self_directed(text: str, start: int) -> bool:
     """Whether the words at `start` are said of the speaker: "i'm such an idiot", "stupid
     me", "how stupid am i", "i feel so stupid" (and no "you" in the same clause)."""
-    clause = CLAUSE_BREAK.split(text[:start])[-1]
+    # "so" before the word intensifies it ("i'm so stupid"): it joins, not breaks, the clause.
+    clause = CLAUSE_BREAK.split(INTENSIFIED.sub(" ", text[:start]))[-1]
     before = re.findall(r"[\w']+", clause)[-5:]
     after = re.findall(r"[\w']+", text[start:])[1:3]
     if SECOND_PERSON & set(before):
