@@ -149,6 +149,26 @@ def test_a_caller_running_themselves_down_is_not_insulting_the_agent(tmp_path, l
     assert all(t.level == "calm" for t in record.tensions)
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "the form on your website is completely useless, it won't take my postcode",
+        "that hold music is pathetic, it cuts out every ten seconds",
+        "the driver you use round here is an idiot, he left it in the rain",
+    ],
+)
+def test_an_insult_said_of_a_thing_or_someone_else_gets_no_boundary_step(tmp_path, line):
+    assert "boundary" not in categories(replay(tmp_path, f"customer: {line}"))
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["honestly you are completely useless", "your lot are pathetic, all of you"],
+)
+def test_an_insult_said_of_the_agent_still_gets_one(tmp_path, line):
+    assert "boundary" in categories(replay(tmp_path, f"customer: {line}"))
+
+
 def test_a_second_threat_straight_after_the_first_is_counted_too(tmp_path):
     record = replay(
         tmp_path,

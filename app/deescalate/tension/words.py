@@ -42,6 +42,15 @@ IRONY_CUES = {"sarcasm"}
 """Cues that read as irony only when the same words don't also sincerely thank or confirm."""
 
 INTENSIFIED = re.compile(r"\bso\s+$")
+COPULAS = {"is", "was", "are", "were", "isn't", "wasn't", "seems", "looks", "sounds"}
+SECOND_PERSON_SUBJECTS = {"you", "you're", "youre", "u", "ya", "yourself", "you've"}
+OTHER_SUBJECTS = {
+    "the", "that", "this", "these", "those", "it", "its", "his", "her", "their", "my", "our",
+    "your", "he", "she", "they", "a", "an",
+}  # fmt: skip
+YOU_AND = re.compile(r"\b(?:you|u|ya|yourself)\s+(?:and|or)\s+[\w' ]*$")
+AGENTS_SIDE = {"lot", "staff", "team", "people", "colleagues", "agents", "advisors", "guys"}
+"""Said of "your lot" or "your staff", an insult takes in the agent."""
 AIMED_CUES = {"insult"}
 """Cues that count only when aimed at someone else: "I'm such an idiot" is no insult."""
 FIRST_PERSON = {"i", "i'm", "im", "i've", "i'd", "me", "myself", "my"}
@@ -83,7 +92,7 @@ class WordCues:
             if cue.speaker != speaker or (thanked and cue.id in IRONY_CUES):
                 continue
             for found in pattern.finditer(text):
-                if cue.id in AIMED_CUES and self_directed(text, found.start()):
+                if cue.id in AIMED_CUES and not_at_the_agent(text, found.start()):
                     continue
                 if cue.unsafe or not negated(text, found.start()):
                     matches.append(CueMatch(cue, found.group(0), found.start(), found.end()))
@@ -102,7 +111,7 @@ class WordCues:
         """As for a phrase: a negation the example does not have cancels it (never for a
         threat), and an insult said of oneself is none."""
         start = hit.segment.start
-        if hit.cue.id in AIMED_CUES and self_directed(text, start):
+        if hit.cue.id in AIMED_CUES and not_at_the_agent(text, start):
             return False
         return hit.cue.unsafe or denies(hit.example.lower()) or not denies(hit.segment.text)
 
@@ -151,6 +160,37 @@ def denies(text: str) -> bool:
     """Whether a negation in the text denies something (questions such as "isn't that
     ridiculous" and a "no" that answers, "no, I want...", deny nothing)."""
     return _denial(re.findall(r"[\w']+", text.lower())) is not None
+
+
+def not_at_the_agent(text: str, start: int) -> bool:
+    """Whether an insult at `start` is said of the speaker or of a thing or someone else
+    ("the app is useless", "that courier was a clown"): no boundary step is due."""
+    return self_directed(text, start) or said_of_another(text, start)
+
+
+def said_of_another(text: str, start: int) -> bool:
+    """Whether the words at `start` describe the subject of their clause, and that subject
+    is neither the agent nor the agent's side: "your website is useless", "it's useless",
+    "the last engineer was a clown", but not "you're useless" or "your lot are useless"."""
+    head = INTENSIFIED.sub(" ", text[:start].lower())
+    if YOU_AND.search(head):  # "you and your company are useless"
+        return False
+    words = re.findall(r"[\w']+", CLAUSE_BREAK.split(head)[-1])
+    linked = [i for i, w in enumerate(words) if w in COPULAS or w.endswith("'s")]
+    if not linked or len(words) - linked[-1] > 4:
+        return False
+    last = linked[-1]
+    subject = (
+        [*words[:last], words[last].removesuffix("'s")]
+        if words[last].endswith("'s")
+        else words[:last]
+    )
+    for word in subject:  # who the subject is: the first pronoun or determiner says
+        if word in SECOND_PERSON_SUBJECTS:
+            return False
+        if word in OTHER_SUBJECTS:
+            return not (word == "your" and AGENTS_SIDE & set(subject))
+    return False
 
 
 def self_directed(text: str, start: int) -> bool:
