@@ -169,6 +169,25 @@ def test_an_insult_said_of_the_agent_still_gets_one(tmp_path, line):
     assert "boundary" in categories(replay(tmp_path, f"customer: {line}"))
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "you're a great listener",
+        "you're the best person i've spoken to all week",
+        "you lot were brilliant when my dad died",
+    ],
+)
+def test_praise_for_the_agent_is_no_abuse(tmp_path, line):
+    record = replay(tmp_path, f"customer: {line}")
+    assert "boundary" not in categories(record)
+    assert all(t.level == "calm" for t in record.tensions)
+
+
+def test_thanks_for_nothing_is_no_praise(tmp_path):
+    record = replay(tmp_path, "customer: thanks for nothing, you're a complete waste of air")
+    assert "boundary" in categories(record)
+
+
 def test_a_second_threat_straight_after_the_first_is_counted_too(tmp_path):
     record = replay(
         tmp_path,

@@ -30,7 +30,7 @@ from deescalate.core.events import (
 )
 from deescalate.tension.cues import Cue, CueSource
 from deescalate.tension.text_model import TextScore, tokens
-from deescalate.tension.words import COMPLAINT_POINTS, CueMatch, WordCues
+from deescalate.tension.words import COMPLAINT_POINTS, CueMatch, WordCues, kind
 
 TICK = 0.5
 SHOWN_POINTS = 0.5
@@ -424,14 +424,14 @@ class TensionDetector:
         if not listed & LISTED_AS[SENIOR_REQUEST] and not OWN_ROLE.search(event.text):
             self._senior_request(event, score)
         n_words = len(tokens(event.text))
-        points = self.words.model.points(score, n_words)
+        # Praise shares abuse's shape ("you were brilliant", "you're a ..."): in a line that
+        # praises the agent, the model's reading of abuse counts for nothing.
+        praised = kind(event.text)
+        points = self.words.model.points(score, n_words, abuse=not praised)
+        sure_abuse = score.heads["abuse"] >= sure["abuse"] and not praised
         # A threat already answers for its words: they are not abuse as well.
-        abusive = (
-            score.heads["abuse"] >= sure["abuse"]
-            and not listed & LISTED_AS[ABUSIVE_WORDS]
-            and not threat
-        )
-        if score.heads["abuse"] < sure["abuse"] and self.words.model.abuse_leads(score, n_words):
+        abusive = sure_abuse and not listed & LISTED_AS[ABUSIVE_WORDS] and not threat
+        if not sure_abuse and self.words.model.abuse_leads(score, n_words):
             points = min(points, UNSURE_ABUSE_POINTS)
         cue, head = (ABUSIVE_WORDS, "abuse") if abusive else ("negative_words", "anger")
         # The model and the listed phrases read the same words: together they count as the

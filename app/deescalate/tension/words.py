@@ -38,6 +38,16 @@ SINCERE_THANKS = re.compile(
     r"\b(?:thank you|thanks)\b(?! for nothing)(?! a lot for nothing)|"
     r"\b(?:that (?:fixed|solved|sorted|worked)|works now|that's (?:fixed|sorted))\b"
 )
+PRAISE = re.compile(
+    r"\b(?:you|you're|youre|you've|youve|u|ya)\b[\w' ]{0,30}?\b(?:"
+    r"brilliant|lovely|fantastic|wonderful|amazing|superb|excellent|superstar|star|legend|"
+    r"gem|diamond|angel|the best|"
+    r"great (?:help|listener|job|work|service)|helpful|(?:so|very|really|ever so) "
+    r"(?:kind|patient)|good at (?:this|your job))\b"
+)
+"""Praise of the agent: "you're an absolute gem" has abuse's shape, not its meaning. The
+praise follows "you" in the same stretch of words; a praise word said first is most often
+sarcasm ("brilliant, another genius", "oh wonderful, the office dimwit again")."""
 IRONY_CUES = {"sarcasm"}
 """Cues that read as irony only when the same words don't also sincerely thank or confirm."""
 
@@ -160,6 +170,11 @@ def denies(text: str) -> bool:
     """Whether a negation in the text denies something (questions such as "isn't that
     ridiculous" and a "no" that answers, "no, I want...", deny nothing)."""
     return _denial(re.findall(r"[\w']+", text.lower())) is not None
+
+
+def kind(text: str) -> bool:
+    """Whether the words praise the agent ("you were brilliant", "you've been so patient")."""
+    return bool(PRAISE.search(text.lower()))
 
 
 def not_at_the_agent(text: str, start: int) -> bool:
