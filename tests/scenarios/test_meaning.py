@@ -102,6 +102,26 @@ def test_asking_again_in_words_the_model_only_half_believes_hands_over(tmp_path)
     assert not categories(once)  # asked once, in words this vague: nothing on screen yet
 
 
+def test_a_request_after_other_talk_in_the_same_turn_still_counts(tmp_path):
+    record = replay(
+        tmp_path,
+        "customer: I've restarted the router twice today. Can I speak to someone more senior?",
+        "agent: let me just check one thing first",
+        "customer: the lights are all green now, I'd like someone above you to look at this",
+    )
+    assert "supervisor" in kinds(record)
+
+
+def test_a_threat_after_other_talk_in_the_same_turn_still_escalates(tmp_path):
+    record = replay(
+        tmp_path,
+        FED_UP,
+        "customer: Nobody turned up on Tuesday either and I took the day off work for it. "
+        "I'll be waiting at your depot with a baseball bat.",
+    )
+    assert "threat" in kinds(record)
+
+
 def test_a_vague_request_then_a_plain_one_is_asking_twice(tmp_path):
     record = replay(
         tmp_path,

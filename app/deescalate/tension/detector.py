@@ -114,6 +114,19 @@ SENIOR_POINTS = 15.0
 """As the phrasebook's own threat and supervisor-request cues."""
 
 
+SENTENCE_END = re.compile(
+    r"(?<=[.!?;])\s+|,\s+(?=(?:i|i'm|i'd|i've|i'll|you|you're|we|can|could|would|will|put|get)\b)",
+    re.I,
+)
+"""Where a sentence ends, or a new one starts after a comma ("..., I'd like this passed up")."""
+Reading = tuple[TranscriptEvent, TextScore]
+"""An utterance, or one of its sentences, and the text model's reading of it."""
+
+
+def strongest(readings: list[Reading], head: str) -> Reading:
+    return max(readings, key=lambda reading: reading[1].heads[head])
+
+
 @dataclass(frozen=True)
 class Hit:
     t: float
@@ -394,9 +407,20 @@ class TensionDetector:
             if match.cue.unsafe:
                 self._hit(settled, match, provisional=True)
         if settled.speaker == "customer" and not any(m.cue.unsafe for m in matches):
-            score = self.words.text_score(settled.text)
+            readings = self._readings(settled, self.words.text_score(settled.text))
+            sentence, score = strongest(readings, "threat")
             if self._sure_threat(score):
-                self._threat_by_meaning(settled, score, provisional=True)
+                self._threat_by_meaning(sentence, score, provisional=True)
+
+    def _readings(self, event: TranscriptEvent, score: TextScore) -> list[Reading]:
+        """The whole utterance's reading, and each sentence's when it has several: a
+        threat or a request after other talk ("I've run every test. I'd like this passed
+        up the chain.") reads weaker in the whole than it is."""
+        sentences = [s for s in SENTENCE_END.split(event.text.strip()) if len(tokens(s)) >= 3]
+        if len(sentences) < 2:
+            return [(event, score)]
+        each = [(replace(event, text=s), self.words.text_score(s)) for s in sentences]
+        return [(event, score), *each]
 
     def _sure_threat(self, score: TextScore) -> bool:
         """The model is sure, and words with a meaning of their own carried it: "i will
@@ -416,13 +440,15 @@ class TensionDetector:
     def _meaning(self, event: TranscriptEvent, matches: list[CueMatch]) -> float:
         """Adds what the text model reads in a customer's final; returns its points."""
         score = self.words.text_score(event.text)
+        readings = self._readings(event, score)
         sure = self.words.model.sure
         listed = {m.cue.id for m in matches}
-        threat = any(m.cue.unsafe for m in matches) or self._sure_threat(score)
+        sentence, threat_score = strongest(readings, "threat")
+        threat = any(m.cue.unsafe for m in matches) or self._sure_threat(threat_score)
         if threat and not any(m.cue.unsafe for m in matches):
-            self._threat_by_meaning(event, score)
+            self._threat_by_meaning(sentence, threat_score)
         if not listed & LISTED_AS[SENIOR_REQUEST] and not OWN_ROLE.search(event.text):
-            self._senior_request(event, score)
+            self._senior_request(*strongest(readings, "senior"))
         n_words = len(tokens(event.text))
         # Praise shares abuse's shape ("you were brilliant", "you're a ..."): in a line that
         # praises the agent, the model's reading of abuse counts for nothing.
