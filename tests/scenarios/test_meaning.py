@@ -175,6 +175,7 @@ def test_a_caller_running_themselves_down_is_not_insulting_the_agent(tmp_path, l
         "the form on your website is completely useless, it won't take my postcode",
         "that hold music is pathetic, it cuts out every ten seconds",
         "the driver you use round here is an idiot, he left it in the rain",
+        "it\u2019s pathetic, the tracking hasn\u2019t moved since Monday",
     ],
 )
 def test_an_insult_said_of_a_thing_or_someone_else_gets_no_boundary_step(tmp_path, line):
@@ -183,7 +184,14 @@ def test_an_insult_said_of_a_thing_or_someone_else_gets_no_boundary_step(tmp_pat
 
 @pytest.mark.parametrize(
     "line",
-    ["honestly you are completely useless", "your lot are pathetic, all of you"],
+    [
+        "honestly you are completely useless",
+        "your lot are pathetic, all of you",
+        "the trouble is you are useless at this",
+        "this advisor is incompetent",
+        "the app is pathetic and so are you",
+        "you're not very helpful, you absolute muppet",
+    ],
 )
 def test_an_insult_said_of_the_agent_still_gets_one(tmp_path, line):
     assert "boundary" in categories(replay(tmp_path, f"customer: {line}"))

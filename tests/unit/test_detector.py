@@ -232,3 +232,32 @@ def test_one_wild_reading_weighs_less_than_a_voice_raised_in_every_way():
     raised = voice(30.0, loud=-20.0)
     assert baseline.arousal(usual) == 0
     assert baseline.arousal(slam) < baseline.arousal(raised)
+
+
+def senior_requests(detector: TensionDetector) -> list[str]:
+    asked = {"senior_request", "supervisor_demand"}
+    return [h.words for h in detector.hits if h.cue in asked and not h.spotted]
+
+
+def test_a_vague_request_counts_when_the_spotter_hears_the_plain_one_first(detector):
+    run(
+        detector,
+        [
+            said(3.0, "i'd like this passed up the chain"),
+            said(6.0, "let me try one more thing", "agent"),
+            spotted(8.0, "put your manager on"),
+            said(8.5, "no, put your manager on"),
+        ],
+    )
+    assert len(senior_requests(detector)) == 2
+
+
+def test_two_vague_requests_in_one_breath_are_asked_once(detector):
+    run(
+        detector,
+        [
+            said(3.0, "i'd like this passed up the chain"),
+            said(4.5, "surely someone above your pay grade can fix this"),
+        ],
+    )
+    assert senior_requests(detector) == []

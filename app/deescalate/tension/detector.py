@@ -30,7 +30,7 @@ from deescalate.core.events import (
 )
 from deescalate.tension.cues import Cue, CueSource
 from deescalate.tension.text_model import TextScore, tokens
-from deescalate.tension.words import COMPLAINT_POINTS, CueMatch, WordCues, kind
+from deescalate.tension.words import COMPLAINT_POINTS, CueMatch, WordCues
 
 TICK = 0.5
 SHOWN_POINTS = 0.5
@@ -327,6 +327,7 @@ class TensionDetector:
         self._asked_senior = False
         self._unsure_senior: Hit | None = None
         """A request for someone senior the model half believes, kept until asked again."""
+        self._agent_said_at = -math.inf
 
     # --- input -------------------------------------------------------------------------
 
@@ -383,8 +384,10 @@ class TensionDetector:
             complaint = points >= COMPLAINT_POINTS or any(m.cue.weight > 0 for m in matches)
             self._repetition(event, complaint)
             self._speaking_rate(event)
-        elif event.text.strip().lower() == "no":
-            self._add(Hit(event.t, "agent_flat_no", 0.0, "no", "agent"))
+        else:
+            self._agent_said_at = event.t if event.text.strip() else self._agent_said_at
+            if event.text.strip().lower() == "no":
+                self._add(Hit(event.t, "agent_flat_no", 0.0, "no", "agent"))
 
     def _talk_run(self, event: TranscriptEvent) -> None:
         """A customer talking on for VENT_SECONDS, heard in the words (a recording or
@@ -450,11 +453,12 @@ class TensionDetector:
         if not listed & LISTED_AS[SENIOR_REQUEST] and not OWN_ROLE.search(event.text):
             self._senior_request(*strongest(readings, "senior"))
         n_words = len(tokens(event.text))
-        # Praise shares abuse's shape ("you were brilliant", "you're a ..."): in a line that
-        # praises the agent, the model's reading of abuse counts for nothing.
-        praised = kind(event.text)
-        points = self.words.model.points(score, n_words, abuse=not praised)
-        sure_abuse = score.heads["abuse"] >= sure["abuse"] and not praised
+        points = self.words.model.points(score, n_words)
+        # An insult said of a thing or someone else ("the engineer you sent was an idiot")
+        # still reads as abuse to the model: it adds points, but sets no boundary.
+        sure_abuse = score.heads["abuse"] >= sure["abuse"] and not self.words.insults_others(
+            event.text
+        )
         # A threat already answers for its words: they are not abuse as well.
         abusive = sure_abuse and not listed & LISTED_AS[ABUSIVE_WORDS] and not threat
         if not sure_abuse and self.words.model.abuse_leads(score, n_words):
@@ -483,11 +487,12 @@ class TensionDetector:
             start=event.start,
             end=event.end,
         )
+        kept = self._unsure_senior
         if chance >= sure["senior"] or self._asked_senior:
             self._add(hit)
-        elif self._unsure_senior is None:
+        elif kept is None:
             self._unsure_senior = hit
-        else:  # a second half-believed request: both count now
+        elif self._agent_said_at > kept.t:  # asked again after the agent answered
             self._add(hit)
 
     def _threat_by_meaning(self, event: TranscriptEvent, score, provisional: bool = False) -> None:
@@ -535,6 +540,7 @@ class TensionDetector:
         if old is not None:
             if old.spotted and not event.spotted:  # open recognition confirms the guess
                 confirmed = replace(old, points=cue.weight, words=match.words, spotted=False)
+                self._note_senior_request(confirmed)
                 self.hits[self.hits.index(old)] = confirmed
                 self._pending.append(replace(confirmed, t=max(old.t, event.t), points=0.0))
             return
@@ -559,15 +565,20 @@ class TensionDetector:
         self._add(hit)
 
     def _add(self, hit: Hit) -> None:
+        self._note_senior_request(hit)
+        self.hits.append(hit)
+        self._pending.append(hit)
+        if hit.unsafe:
+            self._unsafe_until = hit.t + UNSAFE_HOLD
+
+    def _note_senior_request(self, hit: Hit) -> None:
+        """A request for someone senior, heard for sure: a half-believed one kept from
+        earlier in the call counts now, before it."""
         if hit.cue in SENIOR_CUES and hit.speaker == "customer" and not hit.spotted:
             earlier, self._unsure_senior = self._unsure_senior, None
             self._asked_senior = True
             if earlier is not None:
                 self._add(earlier)
-        self.hits.append(hit)
-        self._pending.append(hit)
-        if hit.unsafe:
-            self._unsafe_until = hit.t + UNSAFE_HOLD
 
     def _repetition(self, event: TranscriptEvent, complaint: bool) -> None:
         """A complaint said again (a plain request or thanks said twice is no complaint)."""

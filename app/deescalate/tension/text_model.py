@@ -171,13 +171,12 @@ class TextModel:
         left, right = self.weighted_features(a), self.weighted_features(b)
         return sum(value * right.get(i, 0.0) for i, value in left.items())
 
-    def points(self, score: TextScore, n_words: int, abuse: bool = True) -> float:
+    def points(self, score: TextScore, n_words: int) -> float:
         """The words' tension points, fused from the anger and abuse heads as fitted on
         data: a smooth curve up to MAX_POINTS, never quite zero, so a stronger utterance
-        always ranks higher, and calm talk adds next to nothing. `abuse=False`: from the
-        anger head alone."""
-        anger, abused = calibrated(score.logits, self._calibration, n_words)
-        return fused_points(max(anger, abused) if abuse else anger, self._slope, self._offset)
+        always ranks higher, and calm talk adds next to nothing."""
+        fused = fused_logit(score.logits, self._calibration, n_words)
+        return fused_points(fused, self._slope, self._offset)
 
     def abuse_leads(self, score: TextScore, n_words: int) -> bool:
         """Whether the abuse head, not anger, gave the words their points."""

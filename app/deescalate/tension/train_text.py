@@ -72,8 +72,11 @@ SURE_RATE = {
 }  # fmt: skip
 """Share of lines without the thing (fitting part) allowed over a head's "sure" bar.
 `threat_alone` is the stricter bar for a threat in a call that is still calm;
-`senior_again` the looser one for a request for someone senior that is asked again (two
-lines of one calm call both over it: about a hundred times rarer than one)."""
+`senior_again` the looser one for a request for someone senior that is asked again, with
+the agent speaking in between (two lines of one calm call both over it are much rarer than
+one over the sure bar; the meaning benchmark measures whole calm dialogues)."""
+BAR_HEADS = {"threat_alone": "threat", "senior_again": "senior"}
+"""The head each bar that is not a head's own is fitted for."""
 SURE_POOLS = {
     "threat": (
         "clinc", "bitext", "ours-calm", "ours-frustrated", "ours-senior", "ours-abuse",
@@ -346,7 +349,7 @@ def _calm_bias(slope: float, fused: np.ndarray, listed: np.ndarray, dialogues) -
 def fit_sure_bars(model: TextModel, lines: list[Line]) -> dict[str, float]:
     bars = {}
     for bar, rate in SURE_RATE.items():
-        head = bar.split("_")[0]
+        head = BAR_HEADS.get(bar, bar)
         pool = [
             ln
             for ln in lines

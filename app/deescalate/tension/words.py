@@ -39,32 +39,46 @@ SINCERE_THANKS = re.compile(
     r"\b(?:that (?:fixed|solved|sorted|worked)|works now|that's (?:fixed|sorted))\b"
 )
 PRAISE = re.compile(
-    r"\b(?:you|you're|youre|you've|youve|u|ya)\b[\w' ]{0,30}?\b(?:"
-    r"brilliant|lovely|fantastic|wonderful|amazing|superb|excellent|superstar|star|legend|"
-    r"gem|diamond|angel|the best|"
-    r"great (?:help|listener|job|work|service)|helpful|(?:so|very|really|ever so) "
-    r"(?:kind|patient)|good at (?:this|your job))\b"
+    r"(?<!are )(?<!were )\b(?:you|you're|youre|you've|youve|u|ya)\b[\w' ]{0,30}?\b(?P<praise>"
+    r"brilliant|lovely|fantastic|wonderful|amazing|superb|excellent|superstar|legend|gem|"
+    r"diamond|angel|the best|great (?:help|listener|job|work|service)|(?:so|very|really|ever so) "
+    r"(?:kind|patient|helpful)|good at (?:this|your job))\b"
 )
-"""Praise of the agent: "you're an absolute gem" has abuse's shape, not its meaning. The
-praise follows "you" in the same stretch of words; a praise word said first is most often
-sarcasm ("brilliant, another genius", "oh wonderful, the office dimwit again")."""
+"""Praise of the agent: "you're an absolute gem" has abuse's shape, not its meaning, and the
+model does not read it (the rest of the line it does: "you're a gem, a waste of oxygen").
+The praise follows "you" in the same stretch of words; a praise word said first is most
+often sarcasm ("brilliant, another genius"), and praise denied ("you're not very helpful")
+or asked about ("are you the best they've got") is none."""
 IRONY_CUES = {"sarcasm"}
 """Cues that read as irony only when the same words don't also sincerely thank or confirm."""
 
 INTENSIFIED = re.compile(r"\bso\s+$")
+"""A "so" right before an insult intensifies it ("i'm so stupid"): it ends no clause."""
 COPULAS = {"is", "was", "are", "were", "isn't", "wasn't", "seems", "looks", "sounds"}
-SECOND_PERSON_SUBJECTS = {"you", "you're", "youre", "u", "ya", "yourself", "you've"}
+"""Verbs linking a subject to what is said of it ("the app is useless")."""
+LINKED_REACH = 4
+"""At most this many words between the linking verb and the insult ("is a complete and
+utter joke" is still said of the subject)."""
 OTHER_SUBJECTS = {
     "the", "that", "this", "these", "those", "it", "its", "his", "her", "their", "my", "our",
     "your", "he", "she", "they", "a", "an",
 }  # fmt: skip
+"""Words that open a subject other than the agent ("the driver", "it", "your website")."""
 YOU_AND = re.compile(r"\b(?:you|u|ya|yourself)\s+(?:and|or)\s+[\w' ]*$")
+AND_YOU = re.compile(r"^\W*\w+\W+(?:and|so are|and so are|as are|like)\s+(?:you|u|ya)\b")
+"""An insult said of both: "you and your company are useless", "it's pathetic and so are
+you"."""
 AGENTS_SIDE = {"lot", "staff", "team", "people", "colleagues", "agents", "advisors", "guys"}
 """Said of "your lot" or "your staff", an insult takes in the agent."""
+AGENT_NOUNS = {"agent", "advisor", "adviser", "operator", "handler"}
+"""Said of "this agent" or "the operator", an insult is said of the agent."""
+APOSTROPHES = str.maketrans({"\u2019": "'", "`": "'"})
 AIMED_CUES = {"insult"}
 """Cues that count only when aimed at someone else: "I'm such an idiot" is no insult."""
 FIRST_PERSON = {"i", "i'm", "im", "i've", "i'd", "me", "myself", "my"}
 SECOND_PERSON = {"you", "you're", "youre", "your", "yours", "yourself", "ya", "u"}
+SECOND_PERSON_SUBJECTS = SECOND_PERSON - {"your", "yours"} | {"you've"}
+""""You" as the subject; "your" opens a subject of its own ("your website")."""
 COMPLAINT_POINTS = 5.0
 """Model points from which the words count as a complaint (for repetition)."""
 NOT_SHOWN = {
@@ -94,7 +108,7 @@ class WordCues:
         self._examples = ExampleIndex([c for c in active if c.examples], self._model)
 
     def match(self, text: str, speaker: str) -> list[CueMatch]:
-        lowered = text.lower()
+        lowered = text.lower().translate(APOSTROPHES)
         text = SET_EXPRESSIONS.sub(lambda m: "_" * len(m.group(0)), lowered)
         thanked = bool(SINCERE_THANKS.search(text))
         matches = []
@@ -127,10 +141,10 @@ class WordCues:
 
     def text_score(self, text: str) -> TextScore:
         """The model's reading of the words, leaving out cue phrases that are negated (with
-        the negation) or said of the speaker: the model alone would read "I'm not angry" as
-        angry, and "I'm such an idiot" as an insult."""
-        lowered = text.lower()
-        spans = []
+        the negation) or said of the speaker, and praise of the agent: the model alone would
+        read "I'm not angry" as angry, "I'm such an idiot" and "you're a gem" as insults."""
+        lowered = text.lower().translate(APOSTROPHES)
+        spans = praise_spans(lowered)
         for cue, pattern in self._cues:
             if cue.unsafe:
                 continue
@@ -143,6 +157,17 @@ class WordCues:
         for start, end in reversed(_merged(spans)):
             lowered = lowered[:start] + " " + lowered[end:]
         return self._model.score(lowered)
+
+    def insults_others(self, text: str) -> bool:
+        """Whether a listed insult in the words is said of a thing or someone else ("the
+        engineer you sent was an idiot"): the model may still read abuse in it."""
+        lowered = text.lower().translate(APOSTROPHES)
+        return any(
+            said_of_another(lowered, m.start())
+            for cue, pattern in self._cues
+            if cue.id in AIMED_CUES
+            for m in pattern.finditer(lowered)
+        )
 
     @property
     def model(self) -> TextModel:
@@ -172,9 +197,9 @@ def denies(text: str) -> bool:
     return _denial(re.findall(r"[\w']+", text.lower())) is not None
 
 
-def kind(text: str) -> bool:
-    """Whether the words praise the agent ("you were brilliant", "you've been so patient")."""
-    return bool(PRAISE.search(text.lower()))
+def praise_spans(text: str) -> list[tuple[int, int]]:
+    """Where the words praise the agent ("you were brilliant"), unless the praise is denied."""
+    return [m.span() for m in PRAISE.finditer(text) if not negated(text, m.start("praise"))]
 
 
 def not_at_the_agent(text: str, start: int) -> bool:
@@ -188,24 +213,31 @@ def said_of_another(text: str, start: int) -> bool:
     is neither the agent nor the agent's side: "your website is useless", "it's useless",
     "the last engineer was a clown", but not "you're useless" or "your lot are useless"."""
     head = INTENSIFIED.sub(" ", text[:start].lower())
-    if YOU_AND.search(head):  # "you and your company are useless"
+    if YOU_AND.search(head) or AND_YOU.search(text[start:].lower()):
         return False
     words = re.findall(r"[\w']+", CLAUSE_BREAK.split(head)[-1])
     linked = [i for i, w in enumerate(words) if w in COPULAS or w.endswith("'s")]
-    if not linked or len(words) - linked[-1] > 4:
+    if not linked or len(words) - linked[-1] > LINKED_REACH:
         return False
-    last = linked[-1]
-    subject = (
-        [*words[:last], words[last].removesuffix("'s")]
-        if words[last].endswith("'s")
-        else words[:last]
-    )
+    subject = _subject(words, linked)
+    if AGENT_NOUNS & set(subject):
+        return False
     for word in subject:  # who the subject is: the first pronoun or determiner says
         if word in SECOND_PERSON_SUBJECTS:
             return False
         if word in OTHER_SUBJECTS:
             return not (word == "your" and AGENTS_SIDE & set(subject))
     return False
+
+
+def _subject(words: list[str], linked: list[int]) -> list[str]:
+    """The words before the last linking verb, back to the one before it: in "the problem
+    is you are useless" the subject is "you"."""
+    last = linked[-1]
+    first = linked[-2] + 1 if len(linked) > 1 else 0
+    if words[last].endswith("'s"):  # "it's", "that's": the subject is in the word
+        return [*words[first:last], words[last].removesuffix("'s")]
+    return words[first:last]
 
 
 def self_directed(text: str, start: int) -> bool:
