@@ -47,6 +47,11 @@ def categories(record: CallRecord) -> list[str]:
     return [s.category for s in record.suggestions]
 
 
+def assert_calm_without_a_boundary(record: CallRecord) -> None:
+    assert "boundary" not in categories(record)
+    assert all(t.level == "calm" for t in record.tensions)
+
+
 FED_UP = "customer: this is the fourth time I've rung and I'm absolutely sick of you lot"
 
 
@@ -164,9 +169,7 @@ def test_an_insult_without_swear_words_gets_a_boundary_step(tmp_path):
     ],
 )
 def test_a_caller_running_themselves_down_is_not_insulting_the_agent(tmp_path, line):
-    record = replay(tmp_path, f"customer: {line}")
-    assert "boundary" not in categories(record)
-    assert all(t.level == "calm" for t in record.tensions)
+    assert_calm_without_a_boundary(replay(tmp_path, f"customer: {line}"))
 
 
 @pytest.mark.parametrize(
@@ -206,9 +209,7 @@ def test_an_insult_said_of_the_agent_still_gets_one(tmp_path, line):
     ],
 )
 def test_praise_for_the_agent_is_no_abuse(tmp_path, line):
-    record = replay(tmp_path, f"customer: {line}")
-    assert "boundary" not in categories(record)
-    assert all(t.level == "calm" for t in record.tensions)
+    assert_calm_without_a_boundary(replay(tmp_path, f"customer: {line}"))
 
 
 def test_thanks_for_nothing_is_no_praise(tmp_path):
