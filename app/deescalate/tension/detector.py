@@ -384,8 +384,8 @@ class TensionDetector:
             complaint = points >= COMPLAINT_POINTS or any(m.cue.weight > 0 for m in matches)
             self._repetition(event, complaint)
             self._speaking_rate(event)
-        else:
-            self._agent_said_at = event.t if event.text.strip() else self._agent_said_at
+        elif event.text.strip():
+            self._agent_said_at = event.t
             if event.text.strip().lower() == "no":
                 self._add(Hit(event.t, "agent_flat_no", 0.0, "no", "agent"))
 
@@ -482,8 +482,12 @@ class TensionDetector:
         if chance < sure["senior_again"]:
             return
         words = self._quote(event, score, "senior")
-        hit = replace(
-            Hit(event.t, SENIOR_REQUEST, SENIOR_POINTS, words, "customer"),
+        hit = Hit(
+            event.t,
+            SENIOR_REQUEST,
+            SENIOR_POINTS,
+            words,
+            "customer",
             start=event.start,
             end=event.end,
         )

@@ -27,13 +27,13 @@ from deescalate.tension.errors import TextModelError
 from deescalate.tension.meaning import DIMENSIONS, SentenceEncoder, shipped_encoder
 
 MODEL_PATH = Path(__file__).with_name("text_model.npz")
-_APOSTROPHES = str.maketrans({"\u2019": "'", "`": "'"})
+APOSTROPHES = str.maketrans({"\u2019": "'", "`": "'"})
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
 def tokens(text: str) -> list[str]:
     """Words as a recogniser writes them: "Doesn't WORK!!" and "does n't work" -> doesn't work."""
-    text = text.lower().translate(_APOSTROPHES)
+    text = text.lower().translate(APOSTROPHES)
     text = re.sub(r"\s+n't\b", "n't", text)
     return _TOKEN.findall(text)
 

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 
 from deescalate.tension.cues import Cue, CueSource
 from deescalate.tension.examples import ExampleHit, ExampleIndex
-from deescalate.tension.text_model import TextModel, TextScore, shipped_model, tokens
+from deescalate.tension.text_model import (
+    APOSTROPHES,
+    TextModel,
+    TextScore,
+    shipped_model,
+    tokens,
+)
 
 NEGATORS = {
     "not", "never", "no", "don't", "dont", "didn't", "isn't", "wasn't", "ain't", "won't",
@@ -53,7 +59,6 @@ IRONY_CUES = {"sarcasm"}
 """Cues that read as irony only when the same words don't also sincerely thank or confirm."""
 
 INTENSIFIED = re.compile(r"\bso\s+$")
-"""A "so" right before an insult intensifies it ("i'm so stupid"): it ends no clause."""
 COPULAS = {"is", "was", "are", "were", "isn't", "wasn't", "seems", "looks", "sounds"}
 """Verbs linking a subject to what is said of it ("the app is useless")."""
 LINKED_REACH = 4
@@ -72,7 +77,6 @@ AGENTS_SIDE = {"lot", "staff", "team", "people", "colleagues", "agents", "adviso
 """Said of "your lot" or "your staff", an insult takes in the agent."""
 AGENT_NOUNS = {"agent", "advisor", "adviser", "operator", "handler"}
 """Said of "this agent" or "the operator", an insult is said of the agent."""
-APOSTROPHES = str.maketrans({"\u2019": "'", "`": "'"})
 AIMED_CUES = {"insult"}
 """Cues that count only when aimed at someone else: "I'm such an idiot" is no insult."""
 FIRST_PERSON = {"i", "i'm", "im", "i've", "i'd", "me", "myself", "my"}
@@ -108,7 +112,7 @@ class WordCues:
         self._examples = ExampleIndex([c for c in active if c.examples], self._model)
 
     def match(self, text: str, speaker: str) -> list[CueMatch]:
-        lowered = text.lower().translate(APOSTROPHES)
+        lowered = plain_text(text)
         text = SET_EXPRESSIONS.sub(lambda m: "_" * len(m.group(0)), lowered)
         thanked = bool(SINCERE_THANKS.search(text))
         matches = []
@@ -143,7 +147,7 @@ class WordCues:
         """The model's reading of the words, leaving out cue phrases that are negated (with
         the negation) or said of the speaker, and praise of the agent: the model alone would
         read "I'm not angry" as angry, "I'm such an idiot" and "you're a gem" as insults."""
-        lowered = text.lower().translate(APOSTROPHES)
+        lowered = plain_text(text)
         spans = praise_spans(lowered)
         for cue, pattern in self._cues:
             if cue.unsafe:
@@ -161,7 +165,7 @@ class WordCues:
     def insults_others(self, text: str) -> bool:
         """Whether a listed insult in the words is said of a thing or someone else ("the
         engineer you sent was an idiot"): the model may still read abuse in it."""
-        lowered = text.lower().translate(APOSTROPHES)
+        lowered = plain_text(text)
         return any(
             said_of_another(lowered, m.start())
             for cue, pattern in self._cues
@@ -197,6 +201,17 @@ def denies(text: str) -> bool:
     return _denial(re.findall(r"[\w']+", text.lower())) is not None
 
 
+def plain_text(text: str) -> str:
+    """Lower case, with the apostrophes a keyboard or a recogniser may use made plain."""
+    return text.lower().translate(APOSTROPHES)
+
+
+def _clause_before(text: str, start: int) -> str:
+    """The clause that leads up to `start`. A "so" right before the word intensifies it
+    ("i'm so stupid"): it joins, not breaks, the clause."""
+    return CLAUSE_BREAK.split(INTENSIFIED.sub(" ", text[:start]))[-1]
+
+
 def praise_spans(text: str) -> list[tuple[int, int]]:
     """Where the words praise the agent ("you were brilliant"), unless the praise is denied."""
     return [m.span() for m in PRAISE.finditer(text) if not negated(text, m.start("praise"))]
@@ -212,10 +227,9 @@ def said_of_another(text: str, start: int) -> bool:
     """Whether the words at `start` describe the subject of their clause, and that subject
     is neither the agent nor the agent's side: "your website is useless", "it's useless",
     "the last engineer was a clown", but not "you're useless" or "your lot are useless"."""
-    head = INTENSIFIED.sub(" ", text[:start].lower())
-    if YOU_AND.search(head) or AND_YOU.search(text[start:].lower()):
+    if YOU_AND.search(INTENSIFIED.sub(" ", text[:start])) or AND_YOU.search(text[start:]):
         return False
-    words = re.findall(r"[\w']+", CLAUSE_BREAK.split(head)[-1])
+    words = re.findall(r"[\w']+", _clause_before(text, start))
     linked = [i for i, w in enumerate(words) if w in COPULAS or w.endswith("'s")]
     if not linked or len(words) - linked[-1] > LINKED_REACH:
         return False
@@ -243,9 +257,7 @@ def _subject(words: list[str], linked: list[int]) -> list[str]:
 def self_directed(text: str, start: int) -> bool:
     """Whether the words at `start` are said of the speaker: "i'm such an idiot", "stupid
     me", "how stupid am i", "i feel so stupid" (and no "you" in the same clause)."""
-    # "so" before the word intensifies it ("i'm so stupid"): it joins, not breaks, the clause.
-    clause = CLAUSE_BREAK.split(INTENSIFIED.sub(" ", text[:start]))[-1]
-    before = re.findall(r"[\w']+", clause)[-5:]
+    before = re.findall(r"[\w']+", _clause_before(text, start))[-5:]
     after = re.findall(r"[\w']+", text[start:])[1:3]
     if SECOND_PERSON & set(before):
         return False
