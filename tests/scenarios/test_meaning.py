@@ -212,6 +212,37 @@ def test_praise_for_the_agent_is_no_abuse(tmp_path, line):
     assert_calm_without_a_boundary(replay(tmp_path, f"customer: {line}"))
 
 
+@pytest.mark.parametrize(
+    ("line", "named"),
+    [
+        ("just sort it out you silly bitch", "abusive language"),
+        ("listen here you little twat", "abusive language"),
+        ("you're a scumbag like the rest of them", "abusive language"),
+        ("are you horny love, you sound it", "sexual remarks"),
+        ("go on then, send me nudes and I'll drop the complaint", "sexual remarks"),
+    ],
+)
+def test_name_calling_and_sexual_remarks_get_a_boundary_step_naming_them(tmp_path, line, named):
+    record = replay(tmp_path, f"customer: {line}")
+    boundary = [s for s in record.suggestions if s.category == "boundary"]
+    assert boundary and boundary[0].reason.startswith(named), record.suggestions
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "my ex is a complete bastard, he changed the password on our joint account",
+        "can I take your clothes back to any branch for a refund",
+        "the blue dress looked really sexy in the photo, is it still in stock",
+        "I've got nude tights on order and they haven't come",
+        "did my golf balls get sent out yet",
+        "I bent over backwards to get the forms in on time",
+    ],
+)
+def test_ordinary_words_near_abuse_or_sex_get_no_boundary_step(tmp_path, line):
+    assert "boundary" not in categories(replay(tmp_path, f"customer: {line}"))
+
+
 def test_thanks_for_nothing_is_no_praise(tmp_path):
     record = replay(tmp_path, "customer: thanks for nothing, you're a complete waste of air")
     assert "boundary" in categories(record)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from deescalate.advice.cue_groups import (
     ABUSE,
+    HARASSMENT,
     LISTENING_MOMENTS,
     SENIOR_REQUESTS,
     SOFT_CATEGORIES,
@@ -154,7 +155,8 @@ class Advisor:
         if response.id in self._used:
             return
         heard = "possibly heard" if hit.spotted else f'"{hit.words}"'
-        why = f"abusive language ({heard}), {_ordinal(self._abuse_count)} time"
+        what = "sexual remarks" if hit.cue == HARASSMENT else "abusive language"
+        why = f"{what} ({heard}), {_ordinal(self._abuse_count)} time"
         self._queue.append((response, why, hit.t))
         self._order_queue()
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from deescalate.core.events import Reason
 
-ABUSE = {"insult", "profanity", "abusive_words"}
+HARASSMENT = "harassment"
+"""Sexual remarks aimed at the agent: answered as abuse is, and named as such."""
+ABUSE = {"insult", "profanity", HARASSMENT, "abusive_words"}
 """Listed abuse, and abuse the text model is sure of in words no list holds."""
 SENIOR_REQUESTS = {"supervisor_demand", "senior_request"}
 """A listed request for a supervisor, and one the text model read in other words."""

@@ -363,7 +363,7 @@ def _never_fire(book: Phrasebook, sources: SourceMap) -> list[Finding]:
             elif step in steps:
                 reason = f"step {step} is also `{steps[step]}`; each step needs its own number"
             elif not has_abuse:
-                reason = "there is no active `insult` or `profanity` cue to trigger boundaries"
+                reason = "no active `insult`, `profanity` or `harassment` cue triggers boundaries"
             steps.setdefault(step or 0, response.id)
         elif when - known:
             continue  # an unknown name: reported as an error already

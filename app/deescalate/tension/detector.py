@@ -74,7 +74,10 @@ FAST_SPEECH_POINTS = 6.0
 THREAT_WORDS, ABUSIVE_WORDS, SENIOR_REQUEST = "threat_words", "abusive_words", "senior_request"
 """The text model's own cues: a threat, abuse or a request for someone senior it is sure
 of, in words no phrase lists."""
-LISTED_AS = {ABUSIVE_WORDS: {"insult", "profanity"}, SENIOR_REQUEST: {"supervisor_demand"}}
+LISTED_AS = {
+    ABUSIVE_WORDS: {"insult", "profanity", "harassment"},
+    SENIOR_REQUEST: {"supervisor_demand"},
+}
 """Phrasebook cues that already answer for the same words: heard, the model's cue is not."""
 SENIOR_CUES = {SENIOR_REQUEST} | LISTED_AS[SENIOR_REQUEST]
 FUNCTION_WORDS = {

@@ -259,8 +259,8 @@ def self_directed(text: str, start: int) -> bool:
     me", "how stupid am i", "i feel so stupid" (and no "you" in the same clause)."""
     before = re.findall(r"[\w']+", _clause_before(text, start))[-5:]
     after = re.findall(r"[\w']+", text[start:])[1:3]
-    if SECOND_PERSON & set(before):
-        return False
+    if SECOND_PERSON & set(before) or said_of_another(text, start):
+        return False  # "my brother is an idiot" is said of the brother
     return bool(FIRST_PERSON & set(before)) or bool({"me", "i"} & set(after))
 
 
