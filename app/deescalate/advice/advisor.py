@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from deescalate.advice.cue_groups import (
     ABUSE,
-    HARASSMENT,
     LISTENING_MOMENTS,
     SENIOR_REQUESTS,
     SOFT_CATEGORIES,
@@ -32,6 +31,7 @@ from deescalate.advice.cue_groups import (
 from deescalate.advice.phrasebook import Phrasebook, Response
 from deescalate.core.events import EscalateEvent, Event, SuggestionEvent
 from deescalate.core.facts import LEVELS, RANK
+from deescalate.tension.cues import HARASSMENT
 from deescalate.tension.detector import Assessment, Hit
 
 CATEGORY_COOLDOWN = 25.0

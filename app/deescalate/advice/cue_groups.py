@@ -4,12 +4,16 @@ light enough for the window's process (no detector, no numpy)."""
 from __future__ import annotations
 
 from deescalate.core.events import Reason
+from deescalate.tension.cues import (
+    ABUSIVE_WORDS,
+    LISTED_ABUSE,
+    LISTED_SENIOR,
+    SENIOR_REQUEST,
+)
 
-HARASSMENT = "harassment"
-"""Sexual remarks aimed at the agent: answered as abuse is, and named as such."""
-ABUSE = {"insult", "profanity", HARASSMENT, "abusive_words"}
+ABUSE = {*LISTED_ABUSE, ABUSIVE_WORDS}
 """Listed abuse, and abuse the text model is sure of in words no list holds."""
-SENIOR_REQUESTS = {"supervisor_demand", "senior_request"}
+SENIOR_REQUESTS = {*LISTED_SENIOR, SENIOR_REQUEST}
 """A listed request for a supervisor, and one the text model read in other words."""
 SOFT_CATEGORIES = ("listening", "calming", "positive_language", "next_steps")
 LISTENING_MOMENTS = {"repetition", "repeated_complaint", "long_venting", "repeated_sarcasm"}

@@ -23,6 +23,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from deescalate.core.facts import Speaker
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+THREAT_WORDS, ABUSIVE_WORDS, SENIOR_REQUEST = "threat_words", "abusive_words", "senior_request"
+"""The text model's own cues: a threat, abuse aimed at the agent or a request for someone
+senior it is sure of, in words no phrase lists."""
+HARASSMENT = "harassment"
+"""The phrasebook's cue for sexual remarks aimed at the agent."""
+LISTED_ABUSE = ("insult", "profanity", HARASSMENT)
+"""Phrasebook cues for abuse aimed at the agent: heard, the model's abusive_words is not."""
+LISTED_SENIOR = ("supervisor_demand",)
+"""Phrasebook cues for a request for a supervisor: heard, senior_request is not."""
 DETECTOR_CUES = (
     "negative_words",
     "repeated_complaint",
@@ -30,13 +39,12 @@ DETECTOR_CUES = (
     "overtalk",
     "long_venting",
     "repeated_sarcasm",
-    "threat_words",
-    "abusive_words",
-    "senior_request",
+    THREAT_WORDS,
+    ABUSIVE_WORDS,
+    SENIOR_REQUEST,
 )
 """Customer cues the detector finds itself, without phrases; a response's `when` may name
-them too. The last three are the text model's: a threat, abuse aimed at the agent and a
-request for someone senior it is sure of, in words no phrase lists."""
+them too. The last three are the text model's."""
 AGENT_DETECTOR_CUES = ("agent_flat_no", "agent_raised_voice")
 SCORE_ONLY_CUES = ("raised_voice",)
 """Adds to the score and the why line but is never heard as a cue, so `when` can't use it."""

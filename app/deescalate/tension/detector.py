@@ -28,7 +28,15 @@ from deescalate.core.events import (
     Word,
     plain_word,
 )
-from deescalate.tension.cues import Cue, CueSource
+from deescalate.tension.cues import (
+    ABUSIVE_WORDS,
+    LISTED_ABUSE,
+    LISTED_SENIOR,
+    SENIOR_REQUEST,
+    THREAT_WORDS,
+    Cue,
+    CueSource,
+)
 from deescalate.tension.text_model import TextScore, tokens
 from deescalate.tension.words import COMPLAINT_POINTS, CueMatch, WordCues
 
@@ -71,15 +79,9 @@ WORDS_RECENT = 10.0
 """Overtalk and venting need customer words within this many seconds: voice with no words
 on the customer's channel is echo or noise."""
 FAST_SPEECH_POINTS = 6.0
-THREAT_WORDS, ABUSIVE_WORDS, SENIOR_REQUEST = "threat_words", "abusive_words", "senior_request"
-"""The text model's own cues: a threat, abuse or a request for someone senior it is sure
-of, in words no phrase lists."""
-LISTED_AS = {
-    ABUSIVE_WORDS: {"insult", "profanity", "harassment"},
-    SENIOR_REQUEST: {"supervisor_demand"},
-}
+LISTED_AS = {ABUSIVE_WORDS: set(LISTED_ABUSE), SENIOR_REQUEST: set(LISTED_SENIOR)}
 """Phrasebook cues that already answer for the same words: heard, the model's cue is not."""
-SENIOR_CUES = {SENIOR_REQUEST} | LISTED_AS[SENIOR_REQUEST]
+SENIOR_CUES = {SENIOR_REQUEST, *LISTED_SENIOR}
 FUNCTION_WORDS = {
     "i", "i'll", "ill", "i'm", "im", "will", "you", "your", "you're", "be", "to", "the", "a",
     "and", "is", "it", "that", "this", "we", "me", "my", "of", "for", "on", "in", "at", "do",
