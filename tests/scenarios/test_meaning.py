@@ -179,6 +179,7 @@ def test_a_caller_running_themselves_down_is_not_insulting_the_agent(tmp_path, l
         "that hold music is pathetic, it cuts out every ten seconds",
         "the driver you use round here is an idiot, he left it in the rain",
         "it\u2019s pathetic, the tracking hasn\u2019t moved since Monday",
+        "the bloke I spoke to on Monday was a clown, he hung up on me",
     ],
 )
 def test_an_insult_said_of_a_thing_or_someone_else_gets_no_boundary_step(tmp_path, line):
@@ -194,6 +195,9 @@ def test_an_insult_said_of_a_thing_or_someone_else_gets_no_boundary_step(tmp_pat
         "this advisor is incompetent",
         "the app is pathetic and so are you",
         "you're not very helpful, you absolute muppet",
+        "the woman on the phone right now is useless",
+        "the lad I'm speaking to is a moron",
+        "the way you've spoken to me today is pathetic",
     ],
 )
 def test_an_insult_said_of_the_agent_still_gets_one(tmp_path, line):

@@ -77,6 +77,12 @@ AGENTS_SIDE = {"lot", "staff", "team", "people", "colleagues", "agents", "adviso
 """Said of "your lot" or "your staff", an insult takes in the agent."""
 AGENT_NOUNS = {"agent", "advisor", "adviser", "operator", "handler"}
 """Said of "this agent" or "the operator", an insult is said of the agent."""
+THE_AGENT = re.compile(
+    r"\b(?:on (?:this|the) (?:line|phone|call)|(?:i'm|im|i am) (?:talking|speaking) to)\b"
+)
+"""Anyone "on this line" or "I'm talking to" is the agent ("the person I spoke to" is not)."""
+AGENTS_DOING = re.compile(r"^(?:the way|how|what) (?:you|you've|you're|u|your lot)\b")
+"""What the agent did ("the way you've handled this", "what you did"): said of the agent."""
 AIMED_CUES = {"insult"}
 """Cues that count only when aimed at someone else: "I'm such an idiot" is no insult."""
 FIRST_PERSON = {"i", "i'm", "im", "i've", "i'd", "me", "myself", "my"}
@@ -234,7 +240,7 @@ def said_of_another(text: str, start: int) -> bool:
     if not linked or len(words) - linked[-1] > LINKED_REACH:
         return False
     subject = _subject(words, linked)
-    if AGENT_NOUNS & set(subject):
+    if AGENT_NOUNS & set(subject) or _of_the_agent(" ".join(subject)):
         return False
     for word in subject:  # who the subject is: the first pronoun or determiner says
         if word in SECOND_PERSON_SUBJECTS:
@@ -242,6 +248,12 @@ def said_of_another(text: str, start: int) -> bool:
         if word in OTHER_SUBJECTS:
             return not (word == "your" and AGENTS_SIDE & set(subject))
     return False
+
+
+def _of_the_agent(words: str) -> bool:
+    """Whether the words name the agent or what the agent did ("the person on this line",
+    "the way you've handled this")."""
+    return bool(THE_AGENT.search(words) or AGENTS_DOING.search(words.strip()))
 
 
 def _subject(words: list[str], linked: list[int]) -> list[str]:
@@ -257,9 +269,10 @@ def _subject(words: list[str], linked: list[int]) -> list[str]:
 def self_directed(text: str, start: int) -> bool:
     """Whether the words at `start` are said of the speaker: "i'm such an idiot", "stupid
     me", "how stupid am i", "i feel so stupid" (and no "you" in the same clause)."""
-    before = re.findall(r"[\w']+", _clause_before(text, start))[-5:]
+    clause = _clause_before(text, start)
+    before = re.findall(r"[\w']+", clause)[-5:]
     after = re.findall(r"[\w']+", text[start:])[1:3]
-    if SECOND_PERSON & set(before) or said_of_another(text, start):
+    if SECOND_PERSON & set(before) or _of_the_agent(clause) or said_of_another(text, start):
         return False  # "my brother is an idiot" is said of the brother
     return bool(FIRST_PERSON & set(before)) or bool({"me", "i"} & set(after))
 
