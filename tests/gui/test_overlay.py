@@ -11,6 +11,7 @@ import soundfile as sf
 from deescalate.advice.phrasebook import load_phrasebook
 from deescalate.audio.feed import SAMPLE_RATE
 from deescalate.audio.file_source import FileSource
+from deescalate.call.analysis import CallAnalysis
 from deescalate.call.runner import CallRunner
 from deescalate.config.settings import Settings
 from deescalate.core.events import RunningEvent, StatusEvent
@@ -19,6 +20,8 @@ from deescalate.demo.synth import Line, Voice, render_call
 from deescalate.records.store import RecordStore
 from deescalate.session.display import DisplayState
 from deescalate.speech.engines import choose_engine
+from deescalate.supervisor.replay import play_transcript
+from deescalate.supervisor.transcripts import read_transcript
 from deescalate.ui.overlay import WINDOW_FLAGS, OverlayWindow
 from deescalate.ui.qt import QApplication, QLineEdit, QPoint, QSettings, Qt, QWidget
 from tests.gui.conftest import SHOTS
@@ -132,6 +135,32 @@ def test_screenshots_of_each_state_from_the_demo_call(qtbot, settings, demo_even
     shoot(window, "audio_lost")
     assert window.banner.isVisible() and window.banner.text().startswith("DEMO: not a real call")
     shoot(window, "demo")
+
+
+def test_sexual_remarks_get_a_boundary_step_that_names_them(qtbot, settings, phrasebook, tmp_path):
+    path = tmp_path / "call.txt"
+    path.write_text(
+        "customer: hi, I'm ringing about the bill I got this morning\n"
+        "agent: of course, can I take your postcode\n"
+        "customer: never mind that, what are you wearing right now\n",
+        encoding="utf-8",
+    )
+    events: list = []
+    play_transcript(read_transcript(path), CallAnalysis(phrasebook, events.append))
+    window = OverlayWindow(settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    state = DisplayState(engine="replay", running=True)
+    for event in events:
+        state.apply(event)
+        window.render(state, phrasebook.escalate_steps)
+        if state.suggestion is not None and state.suggestion.category == "boundary":
+            break
+    shoot(window, "boundary_sexual_remarks")
+    assert window.category.text() == "Set a boundary"
+    assert window.why.text().startswith("Why: sexual remarks"), window.why.text()
+    assert "respectful" in window.suggestion.text()
 
 
 def test_position_is_remembered_per_screen_setup(qtbot, settings):
