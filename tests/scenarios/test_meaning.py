@@ -247,6 +247,17 @@ def test_ordinary_words_near_abuse_or_sex_get_no_boundary_step(tmp_path, line):
     assert "boundary" not in categories(replay(tmp_path, f"customer: {line}"))
 
 
+def test_praise_for_failing_is_sarcasm_not_praise(tmp_path):
+    cues = {
+        h.cue
+        for h in replay(tmp_path, "customer: you're fantastic at forgetting to ring back").hits
+    }
+    assert "sarcasm" in cues
+    sincere = replay(tmp_path, "customer: you're fantastic at explaining things, honestly")
+    assert "sarcasm" not in {h.cue for h in sincere.hits}
+    assert_calm_without_a_boundary(sincere)
+
+
 def test_thanks_for_nothing_is_no_praise(tmp_path):
     record = replay(tmp_path, "customer: thanks for nothing, you're a complete waste of air")
     assert "boundary" in categories(record)

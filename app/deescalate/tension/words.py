@@ -154,7 +154,7 @@ class WordCues:
         the negation) or said of the speaker, and praise of the agent: the model alone would
         read "I'm not angry" as angry, "I'm such an idiot" and "you're a gem" as insults."""
         lowered = plain_text(text)
-        spans = praise_spans(lowered)
+        spans = self._praise_spans(lowered)
         for cue, pattern in self._cues:
             if cue.unsafe:
                 continue
@@ -167,6 +167,21 @@ class WordCues:
         for start, end in reversed(_merged(spans)):
             lowered = lowered[:start] + " " + lowered[end:]
         return self._model.score(lowered)
+
+    def _praise_spans(self, lowered: str) -> list[tuple[int, int]]:
+        """Praise of the agent, but not where a listed piece of sarcasm overlaps it: "you're
+        the best, the best at losing parcels" is no praise."""
+        ironic = [
+            m.span()
+            for cue, pattern in self._cues
+            if cue.id in IRONY_CUES
+            for m in pattern.finditer(lowered)
+        ]
+        return [
+            (start, end)
+            for start, end in praise_spans(lowered)
+            if not any(start < e and s < end for s, e in ironic)
+        ]
 
     def insults_others(self, text: str) -> bool:
         """Whether a listed insult in the words is said of a thing or someone else ("the
