@@ -223,7 +223,7 @@ def test_praise_for_the_agent_is_no_abuse(tmp_path, line):
         ("listen here you little twat", "abusive language"),
         ("you're a scumbag like the rest of them", "abusive language"),
         ("are you horny love, you sound it", "sexual remarks"),
-        ("go on then, send me nudes and I'll drop the complaint", "sexual remarks"),
+        ("go on then, send me some nudes and I'll drop the complaint", "sexual remarks"),
     ],
 )
 def test_name_calling_and_sexual_remarks_get_a_boundary_step_naming_them(tmp_path, line, named):
@@ -236,11 +236,16 @@ def test_name_calling_and_sexual_remarks_get_a_boundary_step_naming_them(tmp_pat
     "line",
     [
         "my ex is a complete bastard, he changed the password on our joint account",
-        "can I take your clothes back to any branch for a refund",
+        "the man on the phone yesterday was an idiot, he cut me off",
+        "what you must think of me i'm such an idiot",
+        "I've had a rash on my penis since starting the tablets",
+        "can my husband have sex with me while I'm on the antibiotics",
+        "these fees suck me dry every single month",
+        "the finger prick test kit you sent doesn't work",
+        "can you send me nudes and blacks in the court shoe",
+        "does the sports bra hold your boobs in place when you run",
         "the blue dress looked really sexy in the photo, is it still in stock",
-        "I've got nude tights on order and they haven't come",
         "did my golf balls get sent out yet",
-        "I bent over backwards to get the forms in on time",
     ],
 )
 def test_ordinary_words_near_abuse_or_sex_get_no_boundary_step(tmp_path, line):
@@ -256,6 +261,31 @@ def test_praise_for_failing_is_sarcasm_not_praise(tmp_path):
     sincere = replay(tmp_path, "customer: you're fantastic at explaining things, honestly")
     assert "sarcasm" not in {h.cue for h in sincere.hits}
     assert_calm_without_a_boundary(sincere)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "the delivery driver asked for sex with me and I want to complain",
+        "my ex keeps texting me what are you wearing, can you block his number",
+    ],
+)
+def test_a_caller_reporting_harassment_is_not_harassing_the_agent(tmp_path, line):
+    record = replay(tmp_path, f"customer: {line}")
+    assert "harassment" not in {h.cue for h in record.hits}
+    assert not any("sexual" in s.reason for s in record.suggestions)
+
+
+def test_the_why_line_counts_each_kind_of_abuse_and_says_when_they_mix(tmp_path):
+    record = replay(
+        tmp_path,
+        "customer: you useless cow",
+        "agent: I want to help, I need us to keep this respectful",
+        "customer: what are you wearing then",
+    )
+    reasons = [s.reason for s in record.suggestions if s.category == "boundary"]
+    assert reasons[0].startswith("abusive language") and reasons[0].endswith("first time")
+    assert reasons[1].startswith("sexual remarks") and reasons[1].endswith("abuse a second time")
 
 
 def test_thanks_for_nothing_is_no_praise(tmp_path):

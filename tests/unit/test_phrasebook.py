@@ -61,6 +61,21 @@ def test_unknown_field_and_missing_id_are_reported(tmp_path):
         load_phrasebook([bad])
 
 
+@pytest.mark.parametrize(
+    ("phrase", "problem"),
+    [
+        ("send me (nude (pics|photos)|nudes)", "brackets inside brackets"),
+        ("wait) for (ages", "unbalanced brackets"),
+        ("(waiting|waited", "unbalanced brackets"),
+    ],
+)
+def test_a_phrase_whose_brackets_cannot_be_read_is_refused(tmp_path, phrase, problem):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f'cues:\n  - id: x\n    phrases: ["{phrase}"]\n')
+    with pytest.raises(PhrasebookError, match=rf"bad\.yaml:3: .*{problem}"):
+        load_phrasebook([bad])
+
+
 def test_yaml_syntax_error_has_a_line(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("cues:\n  - id: a\n    phrases: [x\n")

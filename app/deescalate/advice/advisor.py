@@ -21,6 +21,8 @@ the call is already tense, and is never quoted.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from deescalate.advice.cue_groups import (
     ABUSE,
     LISTENING_MOMENTS,
@@ -65,7 +67,8 @@ class Advisor:
         self._last_at = -1e9
         self._level = "calm"
         self._heated_since: float | None = None
-        self._abuse_count = 0
+        self._abuse_heard: Counter[str] = Counter()
+        """How often each kind of abuse was heard ("sexual remarks", "abusive language")."""
         self._supervisor_demands = 0
         self._acted: set[tuple[str, str, float]] = set()
         self._queue: list[tuple[Response, str, float]] = []
@@ -121,7 +124,6 @@ class Advisor:
             self._enqueue(a.t, ("next_steps",), [hit.cue], "caller asked for a supervisor")
         elif hit.cue in ABUSE and (not hit.spotted or a.level != "calm"):
             self._acted.add(key)
-            self._abuse_count += 1
             self._enqueue_boundary(hit)
         elif hit.speaker == "agent" and self._coaching and not hit.spotted:
             self._acted.add(key)
@@ -145,6 +147,8 @@ class Advisor:
         return [EscalateEvent(t, reason, kind), *suggestion]
 
     def _enqueue_boundary(self, hit: Hit) -> None:
+        what = "sexual remarks" if hit.cue == HARASSMENT else "abusive language"
+        self._abuse_heard[what] += 1
         steps = self._boundary_steps
         if not steps or any(r.category == "boundary" for r, *_ in self._queue):
             return
@@ -155,8 +159,11 @@ class Advisor:
         if response.id in self._used:
             return
         heard = "possibly heard" if hit.spotted else f'"{hit.words}"'
-        what = "sexual remarks" if hit.cue == HARASSMENT else "abusive language"
-        why = f"{what} ({heard}), {_ordinal(self._abuse_count)} time"
+        times, of_kind = self._abuse_heard.total(), self._abuse_heard[what]
+        if times == of_kind:
+            why = f"{what} ({heard}), {_ordinal(times)} time"
+        else:  # the step follows all abuse heard, of any kind
+            why = f"{what} ({heard}), abuse a {_ordinal(times)} time"
         self._queue.append((response, why, hit.t))
         self._order_queue()
 

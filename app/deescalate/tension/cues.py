@@ -64,6 +64,12 @@ def expand(phrase: str) -> list[str]:
     return [" ".join("".join(combo).split()) for combo in itertools.product(*choices)]
 
 
+def _bracket_depths(phrase: str) -> list[int]:
+    """How many brackets are open after each character (0 for an empty phrase)."""
+    steps = ({"(": 1, ")": -1}.get(char, 0) for char in phrase)
+    return [0, *itertools.accumulate(steps)]
+
+
 class Cue(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=ID_PATTERN)
@@ -89,8 +95,14 @@ class Cue(BaseModel):
                 "a cue needs `phrases:` or `examples:` (or both): add what the caller says"
             )
         for phrase in phrases:
-            if phrase.count("(") != phrase.count(")") or "((" in phrase:
+            depths = _bracket_depths(phrase)
+            if depths[-1] != 0 or min(depths) < 0 or "((" in phrase:
                 raise ValueError(f"unbalanced brackets in {phrase!r}")
+            if max(depths) > 1:
+                raise ValueError(
+                    f"brackets inside brackets in {phrase!r}: list each choice in full, "
+                    '"(nude pics|nude photos)" rather than "nude (pics|photos)" inside another'
+                )
             if any(not word for word in expand(phrase)) or "||" in phrase:
                 raise ValueError(f"empty choice in {phrase!r}")
             if len(expand(phrase)) > MAX_EXPANSIONS:

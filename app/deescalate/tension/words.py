@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from deescalate.tension.cues import Cue, CueSource
+from deescalate.tension.cues import HARASSMENT, Cue, CueSource
 from deescalate.tension.examples import ExampleHit, ExampleIndex
 from deescalate.tension.text_model import (
     APOSTROPHES,
@@ -78,13 +78,23 @@ AGENTS_SIDE = {"lot", "staff", "team", "people", "colleagues", "agents", "adviso
 AGENT_NOUNS = {"agent", "advisor", "adviser", "operator", "handler"}
 """Said of "this agent" or "the operator", an insult is said of the agent."""
 THE_AGENT = re.compile(
-    r"\b(?:on (?:this|the) (?:line|phone|call)|(?:i'm|im|i am) (?:talking|speaking) to)\b"
+    r"\b(?:on this (?:line|phone|call)|on the (?:line|phone) (?:now|right now)|"
+    r"(?:i'm|im|i am) (?:talking|speaking) to)\b"
 )
-"""Anyone "on this line" or "I'm talking to" is the agent ("the person I spoke to" is not)."""
-AGENTS_DOING = re.compile(r"^(?:the way|how|what) (?:you|you've|you're|u|your lot)\b")
-"""What the agent did ("the way you've handled this", "what you did"): said of the agent."""
+"""Words naming the agent: whoever is "on this line" or "I'm talking to" ("the man on the
+phone yesterday" and "the person I spoke to" are someone else)."""
+AGENTS_DOING = re.compile(r"^(?:the way|how) (?:you|you've|you're|u|your lot)\b")
+"""Words naming what the agent did ("the way you've handled this", "how you've dealt
+with it")."""
 AIMED_CUES = {"insult"}
 """Cues that count only when aimed at someone else: "I'm such an idiot" is no insult."""
+REPORTED_CUES = {HARASSMENT}
+"""Cues that do not count in what the caller reports someone else said: a caller asking
+for help with a harasser is not harassing the agent."""
+REPORTING = re.compile(
+    r"\b(?:asks|asked|asking|tells|told|telling|says|said|saying|texts|texted|texting|"
+    r"messages|messaged|messaging|wrote|writes|sent|sends)\b"
+)
 FIRST_PERSON = {"i", "i'm", "im", "i've", "i'd", "me", "myself", "my"}
 SECOND_PERSON = {"you", "you're", "youre", "your", "yours", "yourself", "ya", "u"}
 SECOND_PERSON_SUBJECTS = SECOND_PERSON - {"your", "yours"} | {"you've"}
@@ -127,6 +137,8 @@ class WordCues:
                 continue
             for found in pattern.finditer(text):
                 if cue.id in AIMED_CUES and not_at_the_agent(text, found.start()):
+                    continue
+                if cue.id in REPORTED_CUES and reported(text, found.start()):
                     continue
                 if cue.unsafe or not negated(text, found.start()):
                     matches.append(CueMatch(cue, found.group(0), found.start(), found.end()))
@@ -250,12 +262,8 @@ def said_of_another(text: str, start: int) -> bool:
     "the last engineer was a clown", but not "you're useless" or "your lot are useless"."""
     if YOU_AND.search(INTENSIFIED.sub(" ", text[:start])) or AND_YOU.search(text[start:]):
         return False
-    words = re.findall(r"[\w']+", _clause_before(text, start))
-    linked = [i for i, w in enumerate(words) if w in COPULAS or w.endswith("'s")]
-    if not linked or len(words) - linked[-1] > LINKED_REACH:
-        return False
-    subject = _subject(words, linked)
-    if AGENT_NOUNS & set(subject) or _of_the_agent(" ".join(subject)):
+    subject = _linked_subject(text, start)
+    if subject is None or _names_the_agent(subject):
         return False
     for word in subject:  # who the subject is: the first pronoun or determiner says
         if word in SECOND_PERSON_SUBJECTS:
@@ -265,10 +273,21 @@ def said_of_another(text: str, start: int) -> bool:
     return False
 
 
-def _of_the_agent(words: str) -> bool:
-    """Whether the words name the agent or what the agent did ("the person on this line",
-    "the way you've handled this")."""
-    return bool(THE_AGENT.search(words) or AGENTS_DOING.search(words.strip()))
+def _linked_subject(text: str, start: int) -> list[str] | None:
+    """The subject the words at `start` are said of through a linking verb ("the app is
+    useless": the app), or None when no linking verb leads up to them."""
+    words = re.findall(r"[\w']+", _clause_before(text, start))
+    linked = [i for i, w in enumerate(words) if w in COPULAS or w.endswith("'s")]
+    if not linked or len(words) - linked[-1] > LINKED_REACH:
+        return None
+    return _subject(words, linked)
+
+
+def _names_the_agent(subject: list[str]) -> bool:
+    """Whether a subject is the agent or what the agent did ("this advisor", "the person
+    on this line", "the way you've handled this")."""
+    said = " ".join(subject)
+    return bool(AGENT_NOUNS & set(subject) or THE_AGENT.search(said) or AGENTS_DOING.search(said))
 
 
 def _subject(words: list[str], linked: list[int]) -> list[str]:
@@ -283,13 +302,23 @@ def _subject(words: list[str], linked: list[int]) -> list[str]:
 
 def self_directed(text: str, start: int) -> bool:
     """Whether the words at `start` are said of the speaker: "i'm such an idiot", "stupid
-    me", "how stupid am i", "i feel so stupid" (and no "you" in the same clause)."""
-    clause = _clause_before(text, start)
-    before = re.findall(r"[\w']+", clause)[-5:]
+    me", "how stupid am i", "i feel so stupid". Not when "you" is in the last words before
+    them, nor when they are said of a subject that is someone else ("my brother is an
+    idiot") or the agent ("the lad i'm talking to is a moron")."""
+    before = re.findall(r"[\w']+", _clause_before(text, start))[-5:]
     after = re.findall(r"[\w']+", text[start:])[1:3]
-    if SECOND_PERSON & set(before) or _of_the_agent(clause) or said_of_another(text, start):
-        return False  # "my brother is an idiot" is said of the brother
+    if SECOND_PERSON & set(before):
+        return False
+    subject = _linked_subject(text, start)
+    if subject is not None and (_names_the_agent(subject) or said_of_another(text, start)):
+        return False
     return bool(FIRST_PERSON & set(before)) or bool({"me", "i"} & set(after))
+
+
+def reported(text: str, start: int) -> bool:
+    """Whether the words at `start` are what someone else said, as the caller reports it:
+    "my ex keeps texting me send nudes", "the driver asked what I was wearing"."""
+    return bool(REPORTING.search(_clause_before(text, start)))
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
