@@ -121,6 +121,18 @@ def test_warnings_alone_exit_zero_and_are_listed(capsys, base, tmp_path):
     assert lines[-1].endswith("0 error(s), 6 warning(s) in " + f"{base}, {team}")
 
 
+def test_a_disabled_cue_is_warned_about_only_where_nothing_else_can_fire(capsys, base, tmp_path):
+    team = write(tmp_path, "team.yaml", "cues:\n  - {id: money_anger, disabled: true}\n")
+    code, out = check(capsys, base, team)
+    assert code == 0, out
+    # `hear_them` and `plan` also answer `tense`: disabling money_anger leaves them working.
+    assert "hear_them" not in out and "plan" not in out
+    team.write_text("cues:\n  - {id: insult, disabled: true}\n", encoding="utf-8")
+    code, out = check(capsys, base, team)
+    warned = [line for line in out.splitlines() if "responses[id=no_names].when" in line]
+    assert len(warned) == 1 and "names only disabled cues (`insult`)" in warned[0], out
+
+
 def test_overlay_alone_is_told_to_pass_the_base_first(capsys, tmp_path):
     team = write(tmp_path, "team.yaml", "cues:\n  - {id: insult, weight: 5}\n")
     code, out = check(capsys, team)

@@ -280,12 +280,13 @@ def _when_references(book: Phrasebook, sources: SourceMap) -> list[Finding]:
     for response in book.active_responses():
         place = sources.field("responses", response.id, "when")
         field = f"responses[id={response.id}].when"
+        off = [ref for ref in response.when if ref in disabled]
+        if off and len(off) == len(response.when):
+            names = ", ".join(f"`{ref}`" for ref in off)
+            message = f"names only disabled cues ({names}), so it never fires"
+            findings.append(Finding("warning", place.file, place.line, field, message))
         for ref in response.when:
-            if ref in known and ref not in disabled:
-                continue
-            if ref in disabled:
-                message = f"`{ref}` is a disabled cue, so it never matches"
-                findings.append(Finding("warning", place.file, place.line, field, message))
+            if ref in known:
                 continue
             close = difflib.get_close_matches(ref, sorted(known), n=1)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
