@@ -133,6 +133,14 @@ def test_a_disabled_cue_is_warned_about_only_where_nothing_else_can_fire(capsys,
     assert len(warned) == 1 and "names only disabled cues (`insult`)" in warned[0], out
 
 
+def test_disabling_a_misspelt_cue_is_an_error_with_a_suggestion(capsys, base, tmp_path):
+    team = write(tmp_path, "team.yaml", "cues:\n  - {id: money_angr, disabled: true}\n")
+    code, out = check(capsys, base, team)
+    assert code != 0
+    assert f"{team}:2: error: cues[0]: there is no `money_angr` to disable" in out
+    assert "did you mean `money_anger`?" in out
+
+
 def test_overlay_alone_is_told_to_pass_the_base_first(capsys, tmp_path):
     team = write(tmp_path, "team.yaml", "cues:\n  - {id: insult, weight: 5}\n")
     code, out = check(capsys, team)

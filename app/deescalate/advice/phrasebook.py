@@ -125,13 +125,20 @@ def _line(node: yaml.Node, loc: Sequence[str | int]) -> int:
     return node.start_mark.line + 1
 
 
-def _merge(base: list[dict], overlay: list, origin: dict, path: Path, section: str) -> None:
+def _merge(
+    base: list[dict], overlay: list, origin: dict, path: Path, section: str, node: yaml.Node
+) -> None:
     by_id = {item.get("id"): item for item in base}
     for index, item in enumerate(overlay):
+        where = f"{path}:{_line(node, [section, index])}: {section}[{index}]"
         if not isinstance(item, dict) or "id" not in item:
-            raise PhrasebookError(f"{path}: {section}[{index}]: each item needs an `id`.")
+            raise PhrasebookError(f"{where}: each item needs an `id`.")
         if item["id"] in by_id:
             by_id[item["id"]].update(item)
+        elif set(item) == {"id", "disabled"}:  # disabling something no earlier file has
+            close = difflib.get_close_matches(str(item["id"]), [str(i) for i in by_id], n=1)
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            raise PhrasebookError(f"{where}: there is no `{item['id']}` to disable{hint}.")
         else:
             base.append(dict(item))
             by_id[item["id"]] = base[-1]
@@ -157,7 +164,7 @@ def load_phrasebook(paths: Iterable[Path] = (DEFAULT_PHRASEBOOK,)) -> Phrasebook
                 if not isinstance(value, list):
                     line = _line(nodes[path], [key])
                     raise PhrasebookError(f"{path}:{line}: `{key}` must be a list.")
-                _merge(merged[key], value, origin, path, key)
+                _merge(merged[key], value, origin, path, key, nodes[path])
             else:
                 merged[key] = value
                 origin[(key,)] = (path, 0)

@@ -253,9 +253,10 @@ def _schema_finding(problem: dict) -> Finding:
 
 
 def _unparsed(exc: PhrasebookError) -> dict:
-    match = re.match(r"^(.*?):(\d+): (.*)$", str(exc))
+    match = re.match(r"^(.*?):(\d+): (?:(\w+\[[^\]]*\]): )?(.*)$", str(exc))
     if match:
-        return {"file": match[1], "line": int(match[2]), "field": "", "message": match[3]}
+        field = match[3] or ""
+        return {"file": match[1], "line": int(match[2]), "field": field, "message": match[4]}
     return {"file": "?", "line": 1, "field": "", "message": str(exc)}
 
 
