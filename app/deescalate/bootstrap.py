@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from deescalate.advice.phrasebook import Phrasebook, load_phrasebook, phrasebook_paths
+from deescalate.advice.phrasebook import Phrasebook, phrasebook_paths
 from deescalate.alerts.notifier import AlertError, Notifier, StatusCallback
 from deescalate.alerts.outbox import Outbox
 from deescalate.call.process import ProcessCallRunner
@@ -244,8 +244,10 @@ def run_overlay(settings: Settings, mode: str) -> int:
 
 
 def phrasebook(settings: Settings, override: list[Path] | None = None) -> Phrasebook:
-    """The phrasebook a command runs with. Raises PhrasebookError."""
-    return load_phrasebook(phrasebook_paths(override or settings.phrasebook))
+    """The phrasebook a command runs with, checked as the app checks it: one `phrasebook
+    check` rejects (a team overlay without its base, say) is refused, not run as something
+    else. Raises PhrasebookError."""
+    return load_checked(phrasebook_paths(override or settings.phrasebook))
 
 
 def engine(settings: Settings, book: Phrasebook, model: str | None = None) -> Engine:

@@ -101,6 +101,16 @@ def test_missing_file_and_bad_model_are_bad_input(capsys, tmp_path, say, write_w
     assert "Incomplete Vosk model" in capsys.readouterr().err
 
 
+def test_a_team_overlay_without_its_base_is_refused_not_replayed(capsys, tmp_path):
+    call = tmp_path / "call.txt"
+    call.write_text("customer: what are you wearing\n", encoding="utf-8")
+    team = tmp_path / "team.yaml"
+    team.write_text("cues:\n  - {id: harassment, disabled: true}\n", encoding="utf-8")
+    assert main(["replay", str(call), "--phrasebook", str(team)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "team.yaml" in err and "pass the base phrasebook first" in err
+
+
 def test_demo_call_gives_both_speakers_and_its_trigger_words(capsys):
     assert main(["demo", "--fast", "--json"]) == EXIT_OK
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]

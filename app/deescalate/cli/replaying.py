@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from deescalate import bootstrap
-from deescalate.advice.phrasebook import Phrasebook, PhrasebookError, load_phrasebook
+from deescalate.advice.phrasebook import Phrasebook, PhrasebookError
 from deescalate.advice.phrasebook import phrasebook_paths as configured_or_default
 from deescalate.audio.file_source import AudioFileError
 from deescalate.cli.common import BadInput
 from deescalate.config.settings import Settings
 from deescalate.speech.base import SpeechError
 from deescalate.speech.engines import Engine
+from deescalate.supervisor.check import load_checked
 from deescalate.supervisor.replay import CallRecord, replay_call
 from deescalate.supervisor.transcripts import TranscriptError
 
@@ -28,8 +29,10 @@ def phrasebook_paths(
 
 
 def load_book(paths: Sequence[Path]) -> Phrasebook:
+    """The phrasebook as the app would put it in force: one `phrasebook check` rejects (a
+    team overlay given without its base, say) is refused, not replayed as something else."""
     try:
-        return load_phrasebook(paths)
+        return load_checked(paths)
     except PhrasebookError as exc:
         raise BadInput(f"{exc} (see `deescalate phrasebook check`)") from exc
 
