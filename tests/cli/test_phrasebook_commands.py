@@ -244,6 +244,14 @@ def test_expectation_naming_a_missing_response_says_so(capsys, base, tmp_path):
     assert "no response `plann` (did you mean `plan`?)" in err
 
 
+def test_an_expected_cue_the_overlay_disabled_says_it_is_disabled(capsys, base, tmp_path):
+    write(tmp_path, "team.yaml", "cues:\n  - {id: insult, disabled: true}\n")
+    spec = expectations(tmp_path, "cue insult by 0:15", book="base.yaml, team.yaml")
+    assert main(["phrasebook", "test", str(spec)]) == 1
+    out = capsys.readouterr().out
+    assert "never happened: it is disabled in this phrasebook" in out
+
+
 def test_expectations_on_a_recorded_call(capsys, base, tmp_path, say, write_wav):
     audio = say("I want to speak to your supervisor right now", Voice("en-us", 140))
     write_wav("demand.wav", audio)

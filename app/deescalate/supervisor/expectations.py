@@ -184,7 +184,11 @@ def unknown_names(expectations: ExpectationsFile, book: Phrasebook) -> list[str]
     return problems
 
 
-def judge(expectation: Expectation, record: CallRecord) -> Outcome:
+def judge(
+    expectation: Expectation, record: CallRecord, disabled: frozenset[str] = frozenset()
+) -> Outcome:
+    """Whether the call met the expectation; `disabled` names the phrasebook's disabled cues
+    and responses, so that one never heard says why."""
     moments = _moments(expectation, record)
     limit = expectation.by
     inside = [(t, what) for t, what in moments if limit is None or t <= limit + 1e-9]
@@ -199,6 +203,8 @@ def judge(expectation: Expectation, record: CallRecord) -> Outcome:
     if moments:
         t, what = moments[0]
         return Outcome(expectation, False, f"too late: {what} at {clock(t)}")
+    if expectation.kind in ("cue", "response") and expectation.name in disabled:
+        return Outcome(expectation, False, "never happened: it is disabled in this phrasebook")
     return Outcome(expectation, False, f"never happened{_instead(expectation, record)}")
 
 
