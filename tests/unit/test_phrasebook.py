@@ -39,6 +39,24 @@ def test_overlay_overrides_disables_and_adds_by_id(tmp_path):
     assert slow.text == "Breathe. Slow down." and slow.category == "calming"
 
 
+def test_add_phrases_in_an_overlay_keeps_the_base_phrases(tmp_path):
+    overlay = tmp_path / "team.yaml"
+    overlay.write_text(
+        "cues:\n"
+        "  - {id: harassment, add_phrases: ['(kiss|date) me sweetheart']}\n"
+        "  - {id: chargeback, weight: 12, add_phrases: [chargeback]}\n"
+    )
+    base = load_phrasebook()
+    book = load_phrasebook([DEFAULT_PHRASEBOOK, overlay])
+    before = next(c for c in base.cues if c.id == "harassment").phrases
+    after = next(c for c in book.cues if c.id == "harassment").phrases
+    assert after == [*before, "(kiss|date) me sweetheart"]
+    assert next(c for c in book.cues if c.id == "chargeback").phrases == ["chargeback"]
+    overlay.write_text("cues:\n  - {id: harassment, phrases: [a], add_phrases: [b]}\n")
+    with pytest.raises(PhrasebookError, match=r"team\.yaml:2: .*not beside `phrases`"):
+        load_phrasebook([DEFAULT_PHRASEBOOK, overlay])
+
+
 def test_schema_errors_name_file_line_and_field(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("cues:\n  - id: x\n    phrases: []\n    weight: 500\n")

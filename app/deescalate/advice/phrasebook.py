@@ -1,8 +1,9 @@
 """The phrasebook: what to listen for (cues) and what to suggest (responses), as YAML files.
 
 A base file plus optional team overlays, applied in order: an item with a known `id`
-changes only the fields it sets, `disabled: true` removes it, a new `id` adds it. Errors
-name the file, the line and the field.
+changes only the fields it sets, `disabled: true` removes it, a new `id` adds it. A cue's
+`phrases:` replaces its list; `add_phrases:` adds to it. Errors name the file, the line and
+the field.
 """
 
 from __future__ import annotations
@@ -133,6 +134,8 @@ def _merge(
         where = f"{path}:{_line(node, [section, index])}: {section}[{index}]"
         if not isinstance(item, dict) or "id" not in item:
             raise PhrasebookError(f"{where}: each item needs an `id`.")
+        if section == "cues" and "add_phrases" in item:
+            item = _with_added_phrases(item, by_id.get(item["id"]), where)
         if item["id"] in by_id:
             by_id[item["id"]].update(item)
         elif set(item) == {"id", "disabled"}:  # disabling something no earlier file has
@@ -146,6 +149,19 @@ def _merge(
         origin[(section, item["id"])] = (path, index)
         for field in item:
             origin[(section, item["id"], field)] = (path, index)
+
+
+def _with_added_phrases(item: dict, earlier: dict | None, where: str) -> dict:
+    """`add_phrases:` adds to the cue's phrases where `phrases:` would replace them all."""
+    added = item["add_phrases"]
+    if not isinstance(added, list) or "phrases" in item:
+        raise PhrasebookError(
+            f"{where}: `add_phrases` must be a list, and not beside `phrases` (which replaces "
+            "the list)."
+        )
+    kept = list(earlier.get("phrases") or []) if earlier else []
+    changed = {k: v for k, v in item.items() if k != "add_phrases"}
+    return {**changed, "phrases": [*kept, *(p for p in added if p not in kept)]}
 
 
 def load_phrasebook(paths: Iterable[Path] = (DEFAULT_PHRASEBOOK,)) -> Phrasebook:
