@@ -41,19 +41,18 @@ def test_overlay_overrides_disables_and_adds_by_id(tmp_path):
 
 def test_add_phrases_in_an_overlay_keeps_the_base_phrases(tmp_path):
     overlay = tmp_path / "team.yaml"
-    overlay.write_text(
-        "cues:\n"
-        "  - {id: harassment, add_phrases: ['(kiss|date) me sweetheart']}\n"
-        "  - {id: chargeback, weight: 12, add_phrases: [chargeback]}\n"
-    )
+    overlay.write_text("cues:\n  - {id: harassment, add_phrases: ['(kiss|date) me sweetheart']}\n")
     base = load_phrasebook()
     book = load_phrasebook([DEFAULT_PHRASEBOOK, overlay])
     before = next(c for c in base.cues if c.id == "harassment").phrases
     after = next(c for c in book.cues if c.id == "harassment").phrases
     assert after == [*before, "(kiss|date) me sweetheart"]
-    assert next(c for c in book.cues if c.id == "chargeback").phrases == ["chargeback"]
     overlay.write_text("cues:\n  - {id: harassment, phrases: [a], add_phrases: [b]}\n")
     with pytest.raises(PhrasebookError, match=r"team\.yaml:2: .*not beside `phrases`"):
+        load_phrasebook([DEFAULT_PHRASEBOOK, overlay])
+    # A misspelt id would otherwise make a new, weaker cue of its own without a word.
+    overlay.write_text("cues:\n  - {id: harasment, add_phrases: [kiss me]}\n")
+    with pytest.raises(PhrasebookError, match=r"no `harasment` to add phrases to .*`harassment`"):
         load_phrasebook([DEFAULT_PHRASEBOOK, overlay])
 
 

@@ -134,14 +134,17 @@ def _merge(
         where = f"{path}:{_line(node, [section, index])}: {section}[{index}]"
         if not isinstance(item, dict) or "id" not in item:
             raise PhrasebookError(f"{where}: each item needs an `id`.")
-        if section == "cues" and "add_phrases" in item:
-            item = _with_added_phrases(item, by_id.get(item["id"]), where)
-        if item["id"] in by_id:
-            by_id[item["id"]].update(item)
-        elif set(item) == {"id", "disabled"}:  # disabling something no earlier file has
+        if item["id"] not in by_id and (
+            "add_phrases" in item or (set(item) == {"id", "disabled"} and item["disabled"])
+        ):  # changing something no earlier file has: most often a misspelt id
             close = difflib.get_close_matches(str(item["id"]), [str(i) for i in by_id], n=1)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
-            raise PhrasebookError(f"{where}: there is no `{item['id']}` to disable{hint}.")
+            action = "add phrases to" if "add_phrases" in item else "disable"
+            raise PhrasebookError(f"{where}: there is no `{item['id']}` to {action}{hint}.")
+        if section == "cues" and "add_phrases" in item:
+            item = _with_added_phrases(item, by_id[item["id"]], where)
+        if item["id"] in by_id:
+            by_id[item["id"]].update(item)
         else:
             base.append(dict(item))
             by_id[item["id"]] = base[-1]
@@ -151,7 +154,7 @@ def _merge(
             origin[(section, item["id"], field)] = (path, index)
 
 
-def _with_added_phrases(item: dict, earlier: dict | None, where: str) -> dict:
+def _with_added_phrases(item: dict, earlier: dict, where: str) -> dict:
     """`add_phrases:` adds to the cue's phrases where `phrases:` would replace them all."""
     added = item["add_phrases"]
     if not isinstance(added, list) or "phrases" in item:
@@ -159,7 +162,10 @@ def _with_added_phrases(item: dict, earlier: dict | None, where: str) -> dict:
             f"{where}: `add_phrases` must be a list, and not beside `phrases` (which replaces "
             "the list)."
         )
-    kept = list(earlier.get("phrases") or []) if earlier else []
+    for n, phrase in enumerate(added):
+        if not isinstance(phrase, str):
+            raise PhrasebookError(f"{where}: add_phrases[{n}]: {phrase!r} is not a phrase.")
+    kept = list(earlier.get("phrases") or [])
     changed = {k: v for k, v in item.items() if k != "add_phrases"}
     return {**changed, "phrases": [*kept, *(p for p in added if p not in kept)]}
 

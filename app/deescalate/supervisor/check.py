@@ -212,6 +212,8 @@ def _index(path: Path, node: yaml.MappingNode, sources: SourceMap, findings: lis
             for name, (name_node, _) in fields.items():
                 place = Place(str(path), name_node.start_mark.line + 1)
                 sources.fields[(key.value, item_id, name)] = place
+                if name == "add_phrases":  # what they add is blamed here, not on the base
+                    sources.fields[(key.value, item_id, "phrases")] = place
 
 
 def _overlay_without_base(first: Path, data: dict, sources: SourceMap) -> Finding | None:
