@@ -150,6 +150,36 @@ def test_asking_twice_for_a_team_is_no_request_for_someone_senior(tmp_path):
     assert "handover" not in categories(record)
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "is there anybody in accounts who could look at this invoice",
+        "can I speak to the plumber that fitted my tank last week",
+        "please get me through to the tech support department",
+        "who would I ring about moving my direct debit date",
+        "I'd like someone from your lettings team to call me back",
+        "can you put me onto the woman who rang me on Friday",
+    ],
+)
+def test_asking_twice_for_another_team_or_person_is_no_handover(tmp_path, line):
+    record = replay(tmp_path, f"customer: {line}", "agent: bear with me", f"customer: {line}")
+    assert "supervisor" not in kinds(record)
+    assert "handover" not in categories(record)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "put me through to whoever runs the lettings team",
+        "I want the head of your accounts department on the phone",
+        "get me the person in charge of the tech support department",
+    ],
+)
+def test_asking_twice_for_the_head_of_a_team_still_hands_over(tmp_path, line):
+    record = replay(tmp_path, f"customer: {line}", "agent: bear with me", f"customer: {line}")
+    assert "supervisor" in kinds(record)
+
+
 def test_an_insult_without_swear_words_gets_a_boundary_step(tmp_path):
     record = replay(
         tmp_path,

@@ -38,7 +38,7 @@ from deescalate.tension.cues import (
     CueSource,
 )
 from deescalate.tension.text_model import TextScore, tokens
-from deescalate.tension.words import COMPLAINT_POINTS, CueMatch, WordCues
+from deescalate.tension.words import COMPLAINT_POINTS, CueMatch, WordCues, asks_for_another_desk
 
 TICK = 0.5
 SHOWN_POINTS = 0.5
@@ -455,7 +455,8 @@ class TensionDetector:
         threat = any(m.cue.unsafe for m in matches) or self._sure_threat(threat_score)
         if threat and not any(m.cue.unsafe for m in matches):
             self._threat_by_meaning(sentence, threat_score)
-        if not listed & LISTED_AS[SENIOR_REQUEST] and not OWN_ROLE.search(event.text):
+        asked_elsewhere = OWN_ROLE.search(event.text) or asks_for_another_desk(event.text)
+        if not listed & LISTED_AS[SENIOR_REQUEST] and not asked_elsewhere:
             self._senior_request(*strongest(readings, "senior"))
         n_words = len(tokens(event.text))
         points = self.words.model.points(score, n_words)

@@ -95,6 +95,33 @@ REPORTING = re.compile(
     r"\b(?:asks|asked|asking|tells|told|telling|says|said|saying|texts|texted|texting|"
     r"messages|messaged|messaging|wrote|writes|sent|sends)\b"
 )
+SENIOR_ROLE = re.compile(
+    r"\b(?:manager|management|supervis\w*|senior|superior|boss|gaffer|guvnor|in charge|"
+    r"higher|upstairs|above you|over you|outranks?|head of|team lead(?:er)?|leadership|"
+    r"chief|director|executive|ceo|owner|authority|escalat\w*|more experienced|"
+    r"(?:runs|oversees|manages|responsible for) (?:your|the) (?:\w+ )?(?:team|department|office|staff))\b"
+)
+TEAMS = (
+    r"billing|accounts?|sales|returns|refunds?|claims|collections|fraud|payments?|shipping|"
+    r"deliver(?:y|ies)|dispatch|technical|tech support|support|customer care|retentions?|"
+    r"cancellations?|bookings?|reservations|repairs|warranty|insurance|mortgages?|loans?|"
+    r"lending|security|compliance|legal|complaints|it|hr|pharmacy"
+)
+ANOTHER_DESK = re.compile(
+    r"\b(?:the|your|a)\s+(?:[\w']+\s+){0,2}(?:team|department|dept|desk|office|section|"
+    r"unit|branch|division|helpline|line)\b"
+    rf"|\b(?:in|from|to|at)\s+(?:the\s+)?(?:{TEAMS})\b"
+    r"|\b(?:person|engineer|agent|lady|woman|man|guy|bloke|one|technician|driver|courier|"
+    r"nurse|doctor|advisor|adviser|rep|chap|fella|girl|lad)\s+(?:who|that|which|i)\s+"
+    r"(?:\w+\s+)?(?:handled|came|dealt|spoke|talked|did|sent|fixed|took|was|rang|called|"
+    r"delivered|visited|installed|set|booked|emailed|wrote|had|saw|fitted|serviced)\b"
+    r"|\bwho\s+(?:deals|handles|looks after|is responsible for|knows about|does)\b"
+    r"|\b(?:who|where)\s+(?:do|should|would|can|could)\s+i\s+(?:talk|speak|go|ring|call)\s+"
+    r"(?:to\s+)?(?:about|for|regarding)\b"
+)
+"""A request for another team, a particular person or whoever deals with a subject ("put me
+through to the returns team", "the engineer who came out", "who do I talk to about a
+refund"): routing, which the agent handles, not a request for someone senior."""
 FIRST_PERSON = {"i", "i'm", "im", "i've", "i'd", "me", "myself", "my"}
 SECOND_PERSON = {"you", "you're", "youre", "your", "yours", "yourself", "ya", "u"}
 SECOND_PERSON_SUBJECTS = SECOND_PERSON - {"your", "yours"} | {"you've"}
@@ -365,3 +392,10 @@ def _denial(words: list[str]) -> int | None:
             continue
         return i
     return None
+
+
+def asks_for_another_desk(text: str) -> bool:
+    """Whether a request is for another team or a particular person rather than someone
+    senior: "the returns team" is, "the head of the returns team" is not."""
+    lowered = text.lower()
+    return bool(ANOTHER_DESK.search(lowered)) and not SENIOR_ROLE.search(lowered)
