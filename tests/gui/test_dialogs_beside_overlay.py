@@ -139,7 +139,7 @@ def test_a_long_not_saved_problem_is_shown_in_full(qtbot, open_overlay, tmp_path
     qtbot.wait(300)
     label = dialog.problem
     text = label.text()
-    assert text.startswith("Not saved:") and "needs an `id`" in text
+    assert text.startswith("Not saved:") and "pass the base phrasebook first" in text
     assert label.height() >= label.heightForWidth(label.width()), "the text is cut off"
     inside = dialog.rect().contains(QRect(label.mapTo(dialog, QPoint(0, 0)), label.size()))
     assert inside, "the problem is outside the dialog"
@@ -175,3 +175,32 @@ def test_the_incident_form_opens_beside_the_overlay(qtbot, open_overlay, overlay
     shot = QGuiApplication.primaryScreen().grabWindow(0)
     assert shot.save(str(SHOTS / f"incident_form_beside_overlay_{overlay_at is None}.png"))
     form.reject()
+
+
+def test_settings_refuse_a_phrasebook_that_phrasebook_check_rejects(
+    qtbot, open_overlay, tmp_path, monkeypatch
+):
+    """The files load, but a response waits for a misspelt cue: the app would not put them
+    in force, so Settings must not save them either."""
+    from deescalate.advice.phrasebook import DEFAULT_PHRASEBOOK
+    from deescalate.config import settings as config
+
+    saved = tmp_path / "config.toml"
+    monkeypatch.setattr(config, "user_config_path", lambda: saved)
+    team = tmp_path / "night_team.yaml"
+    team.write_text(
+        "responses:\n"
+        "  - id: night_sorry\n"
+        "    category: calming\n"
+        "    text: Sorry it has taken this long. I'm on it now.\n"
+        "    when: [long_wiat]\n"
+    )
+    app = open_overlay(Settings(engine="none"), mode="demo")
+    dialog = open_settings(app, qtbot)
+    dialog.phrasebook.setText(f"{DEFAULT_PHRASEBOOK}, {team}")
+    dialog.save()
+    text = dialog.problem.text()
+    assert dialog.isVisible(), "the dialog closed over a phrasebook the app would refuse"
+    assert text.startswith("Not saved:") and "long_wiat" in text and "night_team.yaml" in text
+    assert not saved.exists()
+    dialog.reject()

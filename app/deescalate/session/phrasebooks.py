@@ -62,6 +62,11 @@ class PhrasebookSource:
             self._problems.report(SOURCE, f"{exc} Using the default phrasebook.")
         return self.book
 
+    def check(self, configured: Sequence[str]) -> None:
+        """Raises PhrasebookError when these files would not be put in force: the same
+        check `load` makes, without changing the phrasebook in force."""
+        self._load(phrasebook_paths(configured))
+
     def use_hub(self, path: Path | None, version: str) -> bool:
         """Puts the team hub's phrasebook in force in place of the configured files (`path`
         None: the configured files again). True when the phrasebook in force changed; one

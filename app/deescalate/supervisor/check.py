@@ -21,6 +21,7 @@ from deescalate.advice.cue_groups import (
 )
 from deescalate.advice.phrasebook import (
     CATEGORIES,
+    DEFAULT_PHRASEBOOK,
     Phrasebook,
     PhrasebookError,
     load_phrasebook,
@@ -107,8 +108,8 @@ def check_files(paths: Sequence[Path], service_talk: bool = False) -> list[Findi
     unknown = [f for f in findings if "is not a cue or a level" in f.message]
     if len(paths) == 1 and unknown:
         message = (
-            "if this file is a team overlay, pass the base phrasebook first, e.g. "
-            f"`deescalate phrasebook check phrasebook/default.yaml {paths[0]}`"
+            "if this file is a team overlay, pass the base phrasebook first, then this "
+            f"file (the default base is {DEFAULT_PHRASEBOOK})"
         )
         findings.append(Finding("warning", str(paths[0]), 1, "file", message))
     return findings
@@ -236,8 +237,8 @@ def _overlay_without_base(first: Path, data: dict, sources: SourceMap) -> Findin
         str(first),
         line,
         field,
-        f"this looks like a team overlay ({why}): pass the base phrasebook first, e.g. "
-        f"`deescalate phrasebook check phrasebook/default.yaml {first}`",
+        f"this looks like a team overlay ({why}): pass the base phrasebook first, then "
+        f"this file (the default base is {DEFAULT_PHRASEBOOK})",
     )
 
 

@@ -163,7 +163,11 @@ class OverlayApp(QObject):
         if self.settings_dialog is not None:
             self.settings_dialog.raise_()
             return
-        dialog = SettingsDialog(self.session.settings, self.session.device_probe())
+        dialog = SettingsDialog(
+            self.session.settings,
+            self.session.device_probe(),
+            check_phrasebook=self.session.phrasebooks.check,
+        )
         dialog.accepted.connect(lambda: self._apply_saved(dialog.settings))
         dialog.finished.connect(self._settings_closed)
         self.settings_dialog = dialog

@@ -6,6 +6,7 @@ audio or waits for it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from deescalate.advice.phrasebook import PhrasebookError, load_phrasebook
@@ -30,11 +31,24 @@ from deescalate.ui.qt import (
 METER_MS = 100
 
 
+def _loads(files: Sequence[str]) -> None:
+    load_phrasebook([Path(p) for p in files])
+
+
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, probe: DeviceProbe | None = None, parent=None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        probe: DeviceProbe | None = None,
+        parent=None,
+        check_phrasebook: Callable[[Sequence[str]], None] = _loads,
+    ) -> None:
+        """`check_phrasebook` raises PhrasebookError for files the app would not put in
+        force (the app passes its own check, the one `phrasebook check` makes)."""
         super().__init__(parent)
         self.setWindowTitle("Deescalate settings")
         self.settings = settings
+        self._check_phrasebook = check_phrasebook
         self.devices: list[DeviceInfo] = []
         self.probe = probe or DeviceProbe()
         self.probe.start()
@@ -196,7 +210,7 @@ class SettingsDialog(QDialog):
         try:
             chosen = self.chosen()
             if chosen.phrasebook != self.settings.phrasebook and chosen.phrasebook:
-                load_phrasebook([Path(p) for p in chosen.phrasebook])
+                self._check_phrasebook(chosen.phrasebook)
             save_user_changes(self.settings, chosen)
         except (ConfigError, PhrasebookError) as exc:
             self.show_problem(f"Not saved: {exc}")
