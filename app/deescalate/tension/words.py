@@ -99,7 +99,8 @@ SENIOR_ROLE = re.compile(
     r"\b(?:manager|management|supervis\w*|senior|superior|boss|gaffer|guvnor|in charge|"
     r"higher|upstairs|above you|over you|outranks?|head of|team lead(?:er)?|leadership|"
     r"chief|director|executive|ceo|owner|authority|escalat\w*|more experienced|"
-    r"(?:runs|oversees|manages|responsible for) (?:your|the) (?:\w+ )?(?:team|department|office|staff))\b"
+    r"(?:runs|oversees|manages|responsible for) (?:your|the) (?:\w+ )?"
+    r"(?:team|department|office|staff))\b"
 )
 TEAMS = (
     r"billing|accounts?|sales|returns|refunds?|claims|collections|fraud|payments?|shipping|"
