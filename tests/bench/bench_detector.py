@@ -113,8 +113,9 @@ def detector_cost(seconds: int = 600) -> dict:
                 )
             )
         if i % 6 == 0:
-            # Each line a little different: the sentence encoder remembers texts it has read.
-            said = f"{lines[i % len(lines)]} {ORDINALS[i % len(ORDINALS)]} time {i}"
+            # Each line different from its first word: the sentence encoder remembers texts
+            # it has read, and a live call's partials (each a line's first words) rarely repeat.
+            said = f"{ORDINALS[i % len(ORDINALS)]} {i} {lines[i % len(lines)]}"
             events += streamed(said, t)
     events.sort(key=lambda e: e.t)
     start = time.perf_counter()

@@ -18,7 +18,8 @@ import functools
 import itertools
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -84,11 +85,16 @@ class TextScore:
     heads: dict[str, float]
     """Each head's probability, 0-1."""
     logits: dict[str, float]
-    strongest: dict[str, tuple[str, ...]]
-    """Per head, the words that pushed it up most (for the "why" line)."""
     meaning: dict[str, float]
     """Per head, the part of its logit that came from the sentence's meaning (the
     encoder), rather than from its words."""
+    explain: Callable[[], dict[str, tuple[str, ...]]] = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def strongest(self) -> dict[str, tuple[str, ...]]:
+        """Per head, the words that pushed it up most (for the "why" line). Worked out
+        only when asked: most readings never reach a why line."""
+        return self.explain()
 
     @property
     def probability(self) -> float:
@@ -148,8 +154,8 @@ class TextModel:
         return TextScore(
             {h: _sigmoid(float(x)) for h, x in zip(HEADS, logits, strict=True)},
             {h: float(x) for h, x in zip(HEADS, logits, strict=True)},
-            dict(zip(HEADS, self._strongest(found, contributions), strict=True)),
             {h: float(x) for h, x in zip(HEADS, by_meaning, strict=True)},
+            lambda: dict(zip(HEADS, self._strongest(found, contributions), strict=True)),
         )
 
     def weighted_features(self, text: str) -> dict[int, float]:
