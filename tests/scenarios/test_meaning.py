@@ -76,6 +76,30 @@ def test_the_plainest_threats_escalate_even_in_a_calm_call(tmp_path):
         assert "threat" in kinds(replay(tmp_path, f"customer: {threat}")), threat
 
 
+@pytest.mark.parametrize(
+    "threat",
+    [
+        "im gonna strangle you",
+        "im going to snap your neck like a twig",
+        "im gonna bury you in the back garden",
+        "im going to set fire to your car",
+    ],
+)
+def test_a_plain_threat_whose_standout_words_are_small_ones_escalates(tmp_path, threat):
+    """ "im gonna ... you" stands out most in these; the sentence's meaning carries them."""
+    record = replay(tmp_path, FED_UP, f"customer: {threat}")
+    assert "threat" in kinds(record)
+    assert f'"{threat}"' in record.escalations[0].reason
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["im going over your head", "im gonna hit the gym after this call", "im gonna need a receipt"],
+)
+def test_a_promise_shaped_like_a_threat_still_does_not_escalate_after_an_angry_line(tmp_path, line):
+    assert "threat" not in kinds(replay(tmp_path, FED_UP, f"customer: {line}"))
+
+
 @pytest.mark.parametrize("line", LOOK_ALIKES)
 def test_ordinary_talk_with_a_threats_shape_never_escalates(tmp_path, line):
     record = replay(tmp_path, f"customer: {line}")

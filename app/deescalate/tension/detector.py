@@ -132,6 +132,14 @@ def strongest(readings: list[Reading], head: str) -> Reading:
     return max(readings, key=lambda reading: reading[1].heads[head])
 
 
+def carried_by_words(score: TextScore, head: str) -> bool:
+    """Whether words with a meaning of their own are among those that pushed the head up
+    most. In "ill choke the life out of you" they are not ("ill", "of you"): the sentence's
+    meaning carried it, which `TextModel.meaning_carries` tells from a promise's shape."""
+    carried = {w for name in score.strongest[head] for w in name.split()}
+    return bool(carried - FUNCTION_WORDS)
+
+
 @dataclass(frozen=True)
 class Hit:
     t: float
@@ -431,12 +439,12 @@ class TensionDetector:
         return [(event, score), *each]
 
     def _sure_threat(self, score: TextScore) -> bool:
-        """The model is sure, and words with a meaning of their own carried it: "i will
-        ... you" alone is how many threats begin, and many promises too."""
-        if score.heads["threat"] < self.words.model.sure["threat"]:
+        """The model is sure, and more than a threat's shape carried it: "i will ... you"
+        alone is how many threats begin, and many promises too."""
+        model = self.words.model
+        if score.heads["threat"] < model.sure["threat"]:
             return False
-        carried = {w for name in score.strongest["threat"] for w in name.split()}
-        return bool(carried - FUNCTION_WORDS)
+        return carried_by_words(score, "threat") or score.meaning["threat"] >= model.meaning_carries
 
     def _threat_in_context(self, score: TextScore) -> bool:
         """A threat read in a call that is still calm needs the stricter bar: plans and

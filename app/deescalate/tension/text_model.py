@@ -114,6 +114,7 @@ class TextModel:
                 self._calibration = data["fusion"][:6].astype(np.float64)
                 self._slope, self._offset = map(float, data["fusion"][6:8])
                 sure = data["sure"].astype(np.float64)
+                meaning_carries = float(data["meaning_carries"])
         except (OSError, KeyError, ValueError) as exc:
             raise TextModelError(
                 f"{path}: the text model cannot be read ({exc}). Reinstall the package or "
@@ -137,6 +138,10 @@ class TextModel:
         """Per head, the probability above which the model is sure (fitted on data);
         `threat_alone`: sure enough of a threat in a call that is still calm;
         `senior_again`: enough for a request for someone senior asked a second time."""
+        self.meaning_carries = meaning_carries
+        """The part of the threat head's logit the sentence's meaning must give for a sure
+        threat to count when only small words ("im gonna", "your") stood out: more than
+        any line without a threat in the training data gave ("i'm going to hit the road")."""
 
     def score(self, text: str) -> TextScore:
         return self._score(text, self._encoder.encode(as_heard(text)))

@@ -29,6 +29,7 @@ import argparse
 import csv
 import hashlib
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +39,7 @@ import yaml
 
 from deescalate.core.resources import default_phrasebook
 from deescalate.tension.cues import Cue
-from deescalate.tension.detector import ENTER, HALF_LIFE
+from deescalate.tension.detector import ENTER, HALF_LIFE, carried_by_words
 from deescalate.tension.meaning import DIMENSIONS, shipped_encoder
 from deescalate.tension.text_model import (
     HEADS,
@@ -75,6 +76,8 @@ SURE_RATE = {
 `senior_again` the looser one for a request for someone senior that is asked again, with
 the agent speaking in between (two lines of one calm call both over it are much rarer than
 one over the sure bar; the meaning benchmark measures whole calm dialogues)."""
+MEANING_MARGIN = 0.1
+"""How far above the last line without a threat the meaning's bar is put (logit units)."""
 BAR_HEADS = {"threat_alone": "threat", "senior_again": "senior"}
 """The head each bar that is not a head's own is fitted for."""
 SURE_POOLS = {
@@ -362,10 +365,27 @@ def fit_sure_bars(model: TextModel, lines: list[Line]) -> dict[str, float]:
     return bars
 
 
+def fit_meaning_carries(model: TextModel, lines: list[Line]) -> float:
+    """How much of a sure threat's logit the meaning must give when only small words stood
+    out (`TextModel.meaning_carries`): just above every call-like line without a threat,
+    training and fitting parts alike, that the threat head is sure of that way. Few lines
+    get there, so none is left out."""
+    pool = [ln for ln in lines if "threat" not in ln.labels and ln.source in SURE_POOLS["threat"]]
+    bar = model.sure["threat"]
+    given = [
+        score.meaning["threat"]
+        for score in model.score_many([ln.text for ln in pool])
+        if score.heads["threat"] >= bar and not carried_by_words(score, "threat")
+    ]
+    return max(given, default=math.log(bar / (1 - bar))) + MEANING_MARGIN
+
+
 # --- saving and checking -----------------------------------------------------------------
 
 
-def save(path: Path, heads: tuple, fusion: dict, sure: dict[str, float]) -> None:
+def save(
+    path: Path, heads: tuple, fusion: dict, sure: dict[str, float], meaning_carries: float
+) -> None:
     vectorizer, weights, meaning, biases = heads
     vocabulary = vectorizer.get_feature_names_out()
     np.savez_compressed(
@@ -378,6 +398,7 @@ def save(path: Path, heads: tuple, fusion: dict, sure: dict[str, float]) -> None
         idf=vectorizer.idf_.astype(np.float32),
         fusion=np.array([*fusion["calibration"], fusion["slope"], fusion["bias"]]),
         sure=np.array([sure[bar] for bar in SURE_BARS], dtype=np.float64),
+        meaning_carries=np.float64(meaning_carries),
     )
 
 
@@ -417,11 +438,13 @@ def main() -> None:
     heads = train_heads(training)
     vectorizer = heads[0]
     no_fusion = {"calibration": np.zeros(6), "slope": 1.0, "bias": 0.0}
-    save(args.out, heads, no_fusion, dict.fromkeys(SURE_BARS, 1.0))
+    save(args.out, heads, no_fusion, dict.fromkeys(SURE_BARS, 1.0), 0.0)
     model = TextModel(args.out)
     fusion = fit_fusion(model, fitting)
     sure = fit_sure_bars(model, fitting)
-    save(args.out, heads, fusion, sure)
+    save(args.out, heads, fusion, sure, 0.0)
+    carries = fit_meaning_carries(TextModel(args.out), lines)
+    save(args.out, heads, fusion, sure, carries)
     size = args.out.stat().st_size / 1e6
     print(f"wrote {args.out} ({size:.2f} MB, {len(vectorizer.idf_)} features)")
     print(
@@ -429,6 +452,7 @@ def main() -> None:
         f"slope {fusion['slope']}, offset {fusion['bias']:.3f}"
     )
     print("  sure bars " + ", ".join(f"{h} {v:.3f}" for h, v in sure.items()))
+    print(f"  a threat's meaning carries it from {carries:.2f}")
     report_checks(TextModel(args.out))
 
 
