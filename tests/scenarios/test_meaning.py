@@ -79,10 +79,10 @@ def test_the_plainest_threats_escalate_even_in_a_calm_call(tmp_path):
 @pytest.mark.parametrize(
     "threat",
     [
-        "im gonna strangle you",
+        "im gonna cave your skull in",
         "im going to snap your neck like a twig",
         "im gonna bury you in the back garden",
-        "im going to set fire to your car",
+        "im gonna break every bone in your body",
     ],
 )
 def test_a_plain_threat_whose_standout_words_are_small_ones_escalates(tmp_path, threat):
@@ -98,6 +98,30 @@ def test_a_plain_threat_whose_standout_words_are_small_ones_escalates(tmp_path, 
 )
 def test_a_promise_shaped_like_a_threat_still_does_not_escalate_after_an_angry_line(tmp_path, line):
     assert "threat" not in kinds(replay(tmp_path, FED_UP, f"customer: {line}"))
+
+
+@pytest.mark.parametrize(
+    ("threat", "quoted"),
+    [
+        ("i'll break your jaw for this", "break your jaw"),
+        ("one more word out of you and i'll knife you", "knife you"),
+        ("i'm bringing a gun to your branch on monday", "bringing a gun"),
+    ],
+)
+def test_plain_threats_of_violence_escalate_in_a_calm_call_naming_the_words(
+    tmp_path, threat, quoted
+):
+    record = replay(tmp_path, f"customer: {threat}")
+    assert "threat" in kinds(record)
+    assert quoted in record.escalations[0].reason
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["you're dead right about that", "a candle could set fire to your curtains"],
+)
+def test_violent_words_in_ordinary_talk_do_not_escalate(tmp_path, line):
+    assert not replay(tmp_path, FED_UP, f"customer: {line}").escalations
 
 
 @pytest.mark.parametrize("line", LOOK_ALIKES)
