@@ -258,6 +258,9 @@ def test_a_caller_running_themselves_down_is_not_insulting_the_agent(tmp_path, l
         "the driver you use round here is an idiot, he left it in the rain",
         "it\u2019s pathetic, the tracking hasn\u2019t moved since Monday",
         "the bloke I spoke to on Monday was a clown, he hung up on me",
+        "what a total moron that plumber of yours was",
+        "nothing personal, but your firm is hopeless",
+        "I don't think anyone over there listens, no offence meant",
     ],
 )
 def test_an_insult_said_of_a_thing_or_someone_else_gets_no_boundary_step(tmp_path, line):
@@ -276,6 +279,9 @@ def test_an_insult_said_of_a_thing_or_someone_else_gets_no_boundary_step(tmp_pat
         "the woman on the phone right now is useless",
         "the lad I'm speaking to is a moron",
         "the way you've spoken to me today is pathetic",
+        "what an idiot you are",
+        "no offence, but you are a complete idiot",
+        "with all due respect, you haven't got a clue what you're doing",
     ],
 )
 def test_an_insult_said_of_the_agent_still_gets_one(tmp_path, line):

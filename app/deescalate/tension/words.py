@@ -40,6 +40,13 @@ SET_EXPRESSIONS = re.compile(
     r"never been better|every time i've been happy|(?:stupid|silly|dumb) question)\b"
 )
 """Phrases whose words would match a cue but that mean nothing of the kind."""
+DISCLAIMERS = re.compile(
+    r"\b(?:no offen[cs]e(?: (?:to you|intended|meant))?|(?:with )?(?:all )?due respect|"
+    r"nothing personal|(?:i'm )?not being funny|(?:please )?don't take (?:this|it) personally)\b"
+)
+"""Words that disown offence: they carry none themselves, and the model, which has seen
+them before many an insult, does not read them ("nobody there cares, no offence to you").
+What follows them is read as it is ("no offence, but you're thick")."""
 SINCERE_THANKS = re.compile(
     r"\b(?:thank you|thanks)\b(?! for nothing)(?! a lot for nothing)|"
     r"\b(?:that (?:fixed|solved|sorted|worked)|works now|that's (?:fixed|sorted))\b"
@@ -61,6 +68,8 @@ IRONY_CUES = {"sarcasm"}
 INTENSIFIED = re.compile(r"\bso\s+$")
 COPULAS = {"is", "was", "are", "were", "isn't", "wasn't", "seems", "looks", "sounds"}
 """Verbs linking a subject to what is said of it ("the app is useless")."""
+EXCLAIMED = re.compile(r"\bwhat (?:a|an)\s+(?:[\w']+\s+){0,2}$")
+"""An exclamation leading up to the words: "what an absolute ..." """
 LINKED_REACH = 4
 """At most this many words between the linking verb and the insult ("is a complete and
 utter joke" is still said of the subject)."""
@@ -194,7 +203,7 @@ class WordCues:
         the negation) or said of the speaker, and praise of the agent: the model alone would
         read "I'm not angry" as angry, "I'm such an idiot" and "you're a gem" as insults."""
         lowered = plain_text(text)
-        spans = self._praise_spans(lowered)
+        spans = self._praise_spans(lowered) + [m.span() for m in DISCLAIMERS.finditer(lowered)]
         for cue, pattern in self._cues:
             if cue.unsafe:
                 continue
@@ -290,7 +299,7 @@ def said_of_another(text: str, start: int) -> bool:
     "the last engineer was a clown", but not "you're useless" or "your lot are useless"."""
     if YOU_AND.search(INTENSIFIED.sub(" ", text[:start])) or AND_YOU.search(text[start:]):
         return False
-    subject = _linked_subject(text, start)
+    subject = _linked_subject(text, start) or _exclaimed_subject(text, start)
     if subject is None or _names_the_agent(subject):
         return False
     for word in subject:  # who the subject is: the first pronoun or determiner says
@@ -309,6 +318,18 @@ def _linked_subject(text: str, start: int) -> list[str] | None:
     if not linked or len(words) - linked[-1] > LINKED_REACH:
         return None
     return _subject(words, linked)
+
+
+def _exclaimed_subject(text: str, start: int) -> list[str] | None:
+    """The subject of an exclamation, which follows the words at `start`: in "what an
+    absolute clown the last courier was", the last courier."""
+    if not EXCLAIMED.search(text[:start]):
+        return None
+    after = re.findall(r"[\w']+", text[start:])[1:]
+    for i, word in enumerate(after[: LINKED_REACH + 1]):
+        if word in COPULAS or word in ("am", "are"):
+            return after[:i] or None
+    return None
 
 
 def _names_the_agent(subject: list[str]) -> bool:
