@@ -185,6 +185,30 @@ def test_a_vague_request_then_a_plain_one_is_asking_twice(tmp_path):
     assert "supervisor" in kinds(record)
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "can you go get your gaffer for me",
+        "I want your superior on the phone",
+        "let me talk to somebody higher up",
+    ],
+)
+def test_a_request_for_someone_senior_in_slang_asked_twice_hands_over(tmp_path, line):
+    record = replay(tmp_path, f"customer: {line}", "agent: bear with me", f"customer: {line}")
+    assert "supervisor" in kinds(record)
+
+
+def test_the_callers_own_boss_in_slang_is_no_request(tmp_path):
+    record = replay(
+        tmp_path,
+        "customer: my gaffer's on the phone to me now, hang on",
+        "agent: no problem",
+        "customer: sorry, my guvnor wants this sorted by friday",
+    )
+    assert "supervisor" not in kinds(record)
+    assert "handover" not in categories(record)
+
+
 def test_asking_twice_for_a_team_is_no_request_for_someone_senior(tmp_path):
     record = replay(
         tmp_path,
