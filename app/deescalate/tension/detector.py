@@ -38,7 +38,7 @@ from deescalate.tension.cues import (
     CueSource,
 )
 from deescalate.tension.text_model import TextScore, tokens
-from deescalate.tension.words import COMPLAINT_POINTS, CueMatch, WordCues, asks_for_another_desk
+from deescalate.tension.words import COMPLAINT_POINTS, CueMatch, WordCues, asks_for_someone_else
 
 TICK = 0.5
 SHOWN_POINTS = 0.5
@@ -108,10 +108,6 @@ UNSURE_ABUSE_POINTS = 20.0
 """Abuse the model is not sure of counts, but can't make a call tense on its own: a
 recogniser's garble of "thank you very much" can read like "and you", and a polite caller
 must not be told to keep it respectful."""
-OWN_ROLE = re.compile(
-    r"\b(?:my|our|his|her|their)\s+(?:\w+\s+)?(?:manager|supervisor|boss|team leader)\b", re.I
-)
-"""The caller's own manager is no request for ours: "my team manager asked me to call"."""
 THREAT_POINTS = 100.0
 UNCONFIRMED_THREAT_POINTS = 15.0
 """A threat not sure enough to make the call unsafe: worth attention, not alarm."""
@@ -463,8 +459,7 @@ class TensionDetector:
         threat = any(m.cue.unsafe for m in matches) or self._sure_threat(threat_score)
         if threat and not any(m.cue.unsafe for m in matches):
             self._threat_by_meaning(sentence, threat_score)
-        asked_elsewhere = OWN_ROLE.search(event.text) or asks_for_another_desk(event.text)
-        if not listed & LISTED_AS[SENIOR_REQUEST] and not asked_elsewhere:
+        if not listed & LISTED_AS[SENIOR_REQUEST] and not asks_for_someone_else(event.text):
             self._senior_request(*strongest(readings, "senior"))
         n_words = len(tokens(event.text))
         points = self.words.model.points(score, n_words)

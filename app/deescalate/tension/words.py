@@ -104,6 +104,10 @@ REPORTING = re.compile(
     r"\b(?:asks|asked|asking|tells|told|telling|says|said|saying|texts|texted|texting|"
     r"messages|messaged|messaging|wrote|writes|sent|sends)\b"
 )
+OWN_ROLE = re.compile(
+    r"\b(?:my|our|his|her|their)\s+(?:\w+\s+)?(?:manager|supervisor|boss|team leader)\b"
+)
+"""The caller's own manager is no request for ours: "my team manager asked me to call"."""
 SENIOR_ROLE = re.compile(
     r"\b(?:manager|management|supervis\w*|senior|superior|boss|gaffer|guvnor|in charge|"
     r"higher|upstairs|above you|over you|outranks?|head of|team lead(?:er)?|leadership|"
@@ -327,7 +331,7 @@ def _exclaimed_subject(text: str, start: int) -> list[str] | None:
         return None
     after = re.findall(r"[\w']+", text[start:])[1:]
     for i, word in enumerate(after[: LINKED_REACH + 1]):
-        if word in COPULAS or word in ("am", "are"):
+        if word in COPULAS or word == "am":
             return after[:i] or None
     return None
 
@@ -416,8 +420,11 @@ def _denial(words: list[str]) -> int | None:
     return None
 
 
-def asks_for_another_desk(text: str) -> bool:
-    """Whether a request is for another team or a particular person rather than someone
-    senior: "the returns team" is, "the head of the returns team" is not."""
-    lowered = text.lower()
+def asks_for_someone_else(text: str) -> bool:
+    """Whether words that read like a request for someone senior ask for someone else: the
+    caller's own manager ("my manager asked me to call"), another team or a particular
+    person ("the returns team" is, "the head of the returns team" is not)."""
+    lowered = plain_text(text)
+    if OWN_ROLE.search(lowered):
+        return True
     return bool(ANOTHER_DESK.search(lowered)) and not SENIOR_ROLE.search(lowered)
