@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from dataclasses import replace
 
 import pytest
 import soundfile as sf
@@ -14,7 +15,7 @@ from deescalate.audio.file_source import FileSource
 from deescalate.call.analysis import CallAnalysis
 from deescalate.call.runner import CallRunner
 from deescalate.config.settings import Settings
-from deescalate.core.events import RunningEvent, StatusEvent
+from deescalate.core.events import CallEvent, RunningEvent, StatusEvent
 from deescalate.demo import DEMO_CALL
 from deescalate.demo.synth import Line, Voice, render_call
 from deescalate.records.store import RecordStore
@@ -161,6 +162,40 @@ def test_sexual_remarks_get_a_boundary_step_that_names_them(qtbot, settings, phr
     assert window.category.text() == "Set a boundary"
     assert window.why.text().startswith("Why: sexual remarks"), window.why.text()
     assert "respectful" in window.suggestion.text()
+
+
+def test_a_waiting_hand_over_keeps_its_prompt_when_the_next_caller_swears(
+    qtbot, settings, phrasebook, tmp_path
+):
+    """The hand-over stays until acknowledged, into the next call; that caller's boundary
+    step must not replace its words under the hand-over's title."""
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text(
+        "customer: I want to speak to your manager about this bill\n"
+        "agent: let me try one thing first\n"
+        "customer: no, put your manager on now\n",
+        encoding="utf-8",
+    )
+    second.write_text("customer: hurry up you useless idiot\n", encoding="utf-8")
+    calls: list[list] = [[], []]
+    for path, events in zip((first, second), calls, strict=True):
+        play_transcript(read_transcript(path), CallAnalysis(phrasebook, events.append))
+    assert any(getattr(e, "category", "") == "boundary" for e in calls[1]), "no boundary step"
+    window = OverlayWindow(settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    state = DisplayState(engine="replay", running=True)
+    end = calls[0][-1].t
+    for event in [*calls[0], CallEvent(end, "ended"), CallEvent(end + 5, "started")]:
+        state.apply(event)
+    for event in calls[1]:
+        state.apply(replace(event, t=event.t + end + 5))
+        window.render(state, phrasebook.escalate_steps)
+    shoot(window, "hand_over_held_into_the_next_call")
+    assert window.category.text() == "HAND OVER TO A SUPERVISOR"
+    assert "supervisor" in window.suggestion.text()
+    assert "respectful" not in window.suggestion.text()
 
 
 def test_position_is_remembered_per_screen_setup(qtbot, settings):

@@ -104,7 +104,10 @@ class DisplayState:
             case TensionEvent():
                 self.level, self.score, self.reasons = event.level, event.score, event.reasons
             case SuggestionEvent():
-                self.suggestion = event
+                # A waiting escalation keeps its own prompt: a boundary step under "Pause
+                # and escalate" would be two instructions at once.
+                if self.escalate is None or event.category in ESCALATION_PROMPTS:
+                    self.suggestion = event
             case EscalateEvent():
                 self.escalate = event
                 self.alert = ""
