@@ -355,3 +355,30 @@ def test_a_shortcut_another_program_holds_is_named_on_the_overlay_and_in_the_log
         xdotool("key", "ctrl+alt+d")  # the free one still works
     finally:
         other.close()
+
+
+def test_every_file_and_folder_the_app_writes_is_its_owners_alone(launch, tmp_path):
+    app = launch()
+    wait_for_window(app)
+    window = overlay_windows(app.pid)[0]
+    where = dict(
+        line.split("=") for line in xdotool("getwindowgeometry", "--shell", window).split()
+    )
+    x, y = int(where["X"]) + 150, int(where["Y"]) + 78  # the prompt's title: no button there
+    # Dragged, the window remembers where it was put, in a file of its own.
+    xdotool("mousemove", "--sync", str(x), str(y), "mousedown", "1")
+    xdotool("mousemove", "--sync", str(x - 200), str(y + 100), "mouseup", "1")
+    time.sleep(1.0)
+    app.send_signal(signal.SIGINT)
+    assert app.wait(30) == 130
+    written = [
+        path
+        for top in ("config", "data", "state")
+        for path in (tmp_path / top).rglob("*")
+        if "deescalate" in path.relative_to(tmp_path / top).parts
+    ]
+    assert any(p.name.endswith(".conf") for p in written), written  # the window's position
+    open_to_others = [
+        f"{p} {p.stat().st_mode & 0o777:o}" for p in written if p.stat().st_mode & 0o077
+    ]
+    assert not open_to_others

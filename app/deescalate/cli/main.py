@@ -67,7 +67,16 @@ def command_line_settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    # Everything this run writes is its user's alone, what Qt and the platform folders make
+    # included (the window's position, the data and state folders), whatever the umask.
+    earlier = os.umask(0o077)
+    try:
+        return _run(build_parser().parse_args(argv))
+    finally:
+        os.umask(earlier)  # as it was, for a caller in the same process
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         settings = bootstrap.configure(command_line_settings(args), args.verbose, args.debug)
         log.info("%s %s: %s", APP_NAME, app_version(), args.command or "start")
