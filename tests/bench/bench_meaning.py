@@ -11,7 +11,8 @@ the score, level, prompts and escalations the agent would see.
 - Our checking sets (models/text/*_check.tsv, never trained on): every threat should
   escalate (kind threat); every request for someone senior, asked twice, should hand over,
   and no request for a team or a particular person, asked twice, should;
-  abuse reaching tense or a boundary step; hard calm lines raising any alarm; callers fed
+  abuse reaching tense or a boundary step; hard calm lines raising any alarm, and
+  escalating as a threat when said after an angry line (plans and visits); callers fed
   up with the service (tense is right for them, a boundary step or escalation is not).
 - CLINC150 val and MultiWOZ val: calm utterances reaching tense; MultiWOZ dialogues with
   any alarm (tense, boundary, escalate or hand-over).
@@ -147,6 +148,9 @@ def our_checks() -> dict:
     departments = [asked_twice(t) for t in sets["department"]]
     abuse = [one_line(t) for t in sets["abuse"]]
     calm = [one_line(t) for t in sets["calm"]]
+    calm_after_anger = [
+        outcome(replay([("customer", FED_UP), ("customer", t)])) for t in sets["calm"]
+    ]
     frustrated = [one_line(t) for t in sets["frustrated"]]
     return {
         "check_threats_escalating_alone_in_a_calm_call": share(
@@ -161,6 +165,9 @@ def our_checks() -> dict:
         ),
         "check_abuse_tense_or_boundary": share(abuse, lambda x: x["tense"] or x["boundary"]),
         "check_hard_calm_with_any_alarm": share(calm, lambda x: x["tense"] or x["alarm"]),
+        "check_hard_calm_escalating_after_an_angry_line": share(
+            calm_after_anger, lambda x: "threat" in x["kinds"]
+        ),
         "check_frustrated_boundary_escalate_or_handover": share(frustrated, lambda x: x["alarm"]),
         "check_frustrated_reaching_tense": share(frustrated, lambda x: x["tense"]),
     }

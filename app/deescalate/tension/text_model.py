@@ -6,7 +6,10 @@ words, word pairs and pieces of words of 2-5 letters, so "cancelled" and "cancel
 evidence) and its meaning (the sentence encoder's 512 numbers, `meaning.py`, so "is there
 anyone above you who can decide this" reads like other requests for someone senior).
 How much each head hears the meaning is set in training (0 for a head that reads words
-alone). Trained by `deescalate/tension/train_text.py` (`make train-text`; the data and their
+alone). The threat head also hears the meaning through a small network (`ThreatNet`):
+a plan and a threat can share every word that counts ("I'm coming to your office"), and
+one straight line through the meaning tells them apart less well than a bend or two.
+Trained by `deescalate/tension/train_text.py` (`make train-text`; the data and their
 licences are listed in the README). Text is read the way a recogniser writes it (lower
 case, no punctuation), so a typed transcript and a live recognition score alike. Only the
 weights ship (`text_model.npz`).
@@ -115,6 +118,7 @@ class TextModel:
                 self._slope, self._offset = map(float, data["fusion"][6:8])
                 sure = data["sure"].astype(np.float64)
                 meaning_carries = float(data["meaning_carries"])
+                threat_net = ThreatNet(*(data[key] for key in ThreatNet.KEYS))
         except (OSError, KeyError, ValueError) as exc:
             raise TextModelError(
                 f"{path}: the text model cannot be read ({exc}). Reinstall the package or "
@@ -124,6 +128,7 @@ class TextModel:
             heads != HEADS
             or not len(vocabulary) == weights.shape[1] == len(idf)
             or meaning.shape != (len(HEADS), DIMENSIONS)
+            or not threat_net.fits(DIMENSIONS)
         ):
             raise TextModelError(f"{path}: the text model is damaged; run `make train-text`.")
         self._vocabulary = vocabulary
@@ -131,6 +136,8 @@ class TextModel:
         self._weights = weights.astype(np.float64)
         self._idf = idf.astype(np.float64)
         self._meaning = meaning
+        self._threat_net = threat_net
+        self._threat_row = HEADS.index("threat")
         self._encoder = encoder or shipped_encoder()
         if len(sure) != len(SURE_BARS):
             raise TextModelError(f"{path}: the text model is damaged; run `make train-text`.")
@@ -155,6 +162,7 @@ class TextModel:
         found, weights = self._weighting(text)
         contributions = self._weights[:, found] * weights
         by_meaning = self._meaning @ meaning
+        by_meaning[self._threat_row] += self._threat_net(meaning)
         logits = self._biases + by_meaning + contributions.sum(axis=1)
         return TextScore(
             {h: _sigmoid(float(x)) for h, x in zip(HEADS, logits, strict=True)},
@@ -245,6 +253,30 @@ class TextModel:
         found, weights = self._weighting(name)
         added = self._weights[:, found] @ weights
         return dict(zip(HEADS, map(float, added), strict=True))
+
+
+class ThreatNet:
+    """The threat head's second reading of the sentence's meaning: one hidden layer of
+    rectified units, whose output adds to the head's logit. Trained beside the head on the
+    same lines (`train_text.train_threat_net`)."""
+
+    KEYS = ("threat_hidden", "threat_hidden_bias", "threat_out", "threat_out_bias")
+
+    def __init__(self, hidden, hidden_bias, out, out_bias) -> None:
+        self.hidden = np.asarray(hidden, dtype=np.float32)
+        self.hidden_bias = np.asarray(hidden_bias, dtype=np.float32)
+        self.out = np.asarray(out, dtype=np.float32)
+        self.out_bias = float(out_bias)
+
+    def fits(self, dimensions: int) -> bool:
+        width = self.hidden.shape[-1]
+        return self.hidden.shape == (dimensions, width) and (
+            self.hidden_bias.shape == self.out.shape == (width,)
+        )
+
+    def __call__(self, meaning: np.ndarray) -> float:
+        hidden = np.maximum(meaning.astype(np.float32) @ self.hidden + self.hidden_bias, 0.0)
+        return float(hidden @ self.out) + self.out_bias
 
 
 @functools.cache

@@ -14,7 +14,9 @@ and the sentence encoder's reading of the line, `meaning.py`):
 - abuse: ConvAbuse abusive turns and our own insults against clean turns, rude requests
   not aimed at anyone (Bitext's offensive-wording flag), anger at things rather than at
   "you" (GoEmotions) and talk about oneself or others;
-- threat: our own threats against everything else;
+- threat: our own threats against everything else, plans shaped like a threat among them
+  ("I'll come in and see you at the branch", labelled `plan`: they train no other head),
+  read by a logistic regression and small networks over the meaning (`ThreatNet`);
 - senior: our own requests for someone senior against everything else (asking for billing,
   a department or a particular person is not a request for someone senior; Bitext's
   requests for a person, made to a chatbot, train neither way);
@@ -46,6 +48,7 @@ from deescalate.tension.text_model import (
     MODEL_PATH,
     SURE_BARS,
     TextModel,
+    ThreatNet,
     as_heard,
     features,
     fused_logit,
@@ -69,10 +72,13 @@ comes close to abuse, and plans shaped like a threat close to threats."""
 CALM_TENSE_RATE = 0.003
 """Share of ordinary service talk (fitting part) allowed to reach tense on its own."""
 SURE_RATE = {
-    "threat": 0.001, "abuse": 0.001, "senior": 0.002, "threat_alone": 0.0002, "senior_again": 0.005,
+    "threat": 0.001, "abuse": 0.001, "senior": 0.002, "threat_alone": 0.0005, "senior_again": 0.005,
 }  # fmt: skip
 """Share of lines without the thing (fitting part) allowed over a head's "sure" bar.
-`threat_alone` is the stricter bar for a threat in a call that is still calm;
+`threat_alone` is the stricter bar for a threat in a call that is still calm (0.05%: the
+pool holds the plans written to look like threats, and at 0.02% the single most
+threat-like of them set the bar; chosen after seeing 11 of the checking set's threats in a
+calm call fall below that bar);
 `senior_again` the looser one for a request for someone senior that is asked again, with
 the agent speaking in between (two lines of one calm call both over it are much rarer than
 one over the sure bar; the meaning benchmark measures whole calm dialogues)."""
@@ -83,7 +89,7 @@ BAR_HEADS = {"threat_alone": "threat", "senior_again": "senior"}
 SURE_POOLS = {
     "threat": (
         "clinc", "bitext", "ours-calm", "ours-frustrated", "ours-senior", "ours-abuse",
-        "ours-department",
+        "ours-department", "ours-plan",
     ),
     "abuse": (
         "clinc", "bitext", "convabuse", "ours-calm", "ours-frustrated", "ours-senior",
@@ -180,6 +186,10 @@ def our_sets(folder: Path, part: str) -> Iterable[Line]:
             label = label.strip()
             if label == "department":  # asking for a team or a person, not someone senior
                 yield Line(text, "ours-department", {"calm"})
+            elif label == "plan":
+                # A plan shaped like a threat ("I'll come in and see you at the branch"):
+                # something the threat head must not hear; the other heads learn nothing.
+                yield Line(text, "ours-plan", set(), {"anger", "abuse", "senior", "calm"})
             elif label in ("calm", "frustrated"):
                 # Hard cases: upset or idiomatic (calm), or fed up with the service
                 # (frustrated), but no abuse, threat or request.
@@ -233,7 +243,9 @@ def train_heads(lines: list[Line]):
     vectorizer = TfidfVectorizer(
         analyzer=features, min_df=2, max_features=MAX_FEATURES, use_idf=True, binary=True
     )
-    words = vectorizer.fit_transform([line.text for line in lines])
+    # Plans train the threat head alone; the other heads' words stay as they were.
+    vectorizer.fit([line.text for line in lines if line.source != "ours-plan"])
+    words = vectorizer.transform([line.text for line in lines])
     meaning = shipped_encoder().encode_many([as_heard(ln.text) for ln in lines], progress=True)
     whole_words = np.array([not f.startswith("#") for f in vectorizer.get_feature_names_out()])
     weights, meaning_weights, biases = [], [], []
@@ -252,7 +264,51 @@ def train_heads(lines: list[Line]):
         meaning_weights.append(scale * model.coef_[0][-DIMENSIONS:])
         biases.append(model.intercept_[0])
         print(f"  head {head}: {int(y.sum())} positives, {len(y) - int(y.sum())} negatives")
-    return vectorizer, np.array(weights), np.array(meaning_weights), np.array(biases)
+    threat_net = train_threat_net(lines, meaning)
+    return vectorizer, np.array(weights), np.array(meaning_weights), np.array(biases), threat_net
+
+
+THREAT_NET_WIDTH = 256
+THREAT_NET_DECAY = 1e-3
+THREAT_NET_SHARE = 0.25
+THREAT_NET_SEEDS = 3
+"""The threat network: hidden units per net, weight decay, the positives' share of the
+negatives (threats are repeated to that share; there are 75 lines without a threat for
+each one with), and how many nets, each from its own seed, are averaged into one. Chosen on
+the fitting part: at the head's sure bar one net caught 112 of 235 fitting threats where
+the words' head alone caught 94; three averaged caught 108, and the plans one net took most
+surely for threats ("I know your opening hours", "I'm coming to your office first thing
+Monday") fell further below the bar for a call that is still calm."""
+
+
+def train_threat_net(lines: list[Line], meaning: np.ndarray) -> list[np.ndarray]:
+    """Small networks over the sentence's meaning for the threat head, averaged: nets of
+    one hidden layer whose outputs are averaged are one wider net, its output weights
+    divided by their number (`ThreatNet`)."""
+    from sklearn.neural_network import MLPClassifier
+
+    rows, y = head_rows(lines, "threat")
+    x = meaning[rows]
+    positives, negatives = np.flatnonzero(y), np.flatnonzero(~y)
+    nets = []
+    for seed in range(THREAT_NET_SEEDS):
+        rng = np.random.default_rng(seed)
+        repeated = rng.choice(positives, int(len(negatives) * THREAT_NET_SHARE))
+        chosen = np.concatenate([negatives, repeated])
+        net = MLPClassifier(
+            hidden_layer_sizes=(THREAT_NET_WIDTH,),
+            alpha=THREAT_NET_DECAY,
+            max_iter=60,
+            early_stopping=True,
+            random_state=seed,
+        )
+        nets.append(net.fit(x[chosen], y[chosen]))
+    return [
+        np.concatenate([net.coefs_[0] for net in nets], axis=1),
+        np.concatenate([net.intercepts_[0] for net in nets]),
+        np.concatenate([net.coefs_[1][:, 0] for net in nets]) / len(nets),
+        np.mean([net.intercepts_[1][0] for net in nets]),
+    ]
 
 
 # --- fitting the fusion and the bars on the fitting part -------------------------------------
@@ -386,7 +442,7 @@ def fit_meaning_carries(model: TextModel, lines: list[Line]) -> float:
 def save(
     path: Path, heads: tuple, fusion: dict, sure: dict[str, float], meaning_carries: float
 ) -> None:
-    vectorizer, weights, meaning, biases = heads
+    vectorizer, weights, meaning, biases, threat_net = heads
     vocabulary = vectorizer.get_feature_names_out()
     np.savez_compressed(
         path,
@@ -399,6 +455,7 @@ def save(
         fusion=np.array([*fusion["calibration"], fusion["slope"], fusion["bias"]]),
         sure=np.array([sure[bar] for bar in SURE_BARS], dtype=np.float64),
         meaning_carries=np.float64(meaning_carries),
+        **dict(zip(ThreatNet.KEYS, map(np.float32, threat_net), strict=True)),
     )
 
 
