@@ -31,12 +31,18 @@ def test_a_model_from_before_the_threat_network_is_refused_naming_the_fix(tmp_pa
     assert "make train-text" in message
 
 
-def test_a_threat_network_of_the_wrong_shape_is_called_damaged(tmp_path):
-    def cut_network(arrays):
-        arrays["threat_out"] = arrays["threat_out"][:10]
-
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda arrays: arrays.update(threat_out=arrays["threat_out"][:10]),
+        lambda arrays: arrays.update(threat_hidden=arrays["threat_hidden"][0, 0]),
+        lambda arrays: arrays.update(threat_hidden=arrays["threat_hidden"][:100]),
+    ],
+    ids=["short output", "a single number", "too few inputs"],
+)
+def test_a_threat_network_of_the_wrong_shape_is_called_damaged(tmp_path, damage):
     with pytest.raises(TextModelError, match="damaged; run `make train-text`"):
-        rewritten(tmp_path, cut_network)
+        rewritten(tmp_path, damage)
 
 
 def test_the_shipped_model_reads_a_threat_above_ordinary_talk():

@@ -257,8 +257,9 @@ class TextModel:
 
 class ThreatNet:
     """The threat head's second reading of the sentence's meaning: one hidden layer of
-    rectified units, whose output adds to the head's logit. Trained beside the head on the
-    same lines (`train_text.train_threat_net`)."""
+    rectified units, whose output adds to the head's logit (three nets trained from their
+    own seeds, averaged, are one such layer three times as wide). Trained beside the head
+    on the same lines (`train_text.train_threat_net`)."""
 
     KEYS = ("threat_hidden", "threat_hidden_bias", "threat_out", "threat_out_bias")
 
@@ -269,8 +270,10 @@ class ThreatNet:
         self.out_bias = float(out_bias)
 
     def fits(self, dimensions: int) -> bool:
-        width = self.hidden.shape[-1]
-        return self.hidden.shape == (dimensions, width) and (
+        if self.hidden.ndim != 2:
+            return False
+        width = self.hidden.shape[1]
+        return self.hidden.shape[0] == dimensions and (
             self.hidden_bias.shape == self.out.shape == (width,)
         )
 
