@@ -12,7 +12,9 @@ the score, level, prompts and escalations the agent would see.
   escalate (kind threat); every request for someone senior, asked twice, should hand over,
   and no request for a team or a particular person, asked twice, should;
   abuse reaching tense or a boundary step; hard calm lines raising any alarm, and
-  escalating as a threat when said after an angry line (plans and visits); callers fed
+  escalating as a threat when said after an angry line (plans and visits); threats and hard
+  calm lines streamed as the live app hears them (a partial for each settled word, read
+  for threats at once, then the final), escalating alone and after an angry line; callers fed
   up with the service (tense is right for them, a boundary step or escalation is not).
 - CLINC150 val and MultiWOZ val: calm utterances reaching tense; MultiWOZ dialogues with
   any alarm (tense, boundary, escalate or hand-over).
@@ -39,7 +41,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_detector import default_data, roc_auc  # noqa: E402
+from bench_detector import default_data, roc_auc, streamed  # noqa: E402
 
 from deescalate.advice.phrasebook import load_phrasebook  # noqa: E402
 from deescalate.core.events import TranscriptEvent  # noqa: E402
@@ -65,9 +67,22 @@ def call_of(lines: list[tuple[str, str]]) -> list[TranscriptEvent]:
     return events
 
 
-def replay(lines: list[tuple[str, str]]) -> CallRecord:
+def replay(lines: list[tuple[str, str]], stream: bool = False) -> CallRecord:
+    """The lines as a call; `stream`: each customer line as a streaming recogniser gives it
+    (a partial for each word it settles, then the final), as the live app hears it."""
+    events = call_of(lines)
+    if stream:
+        events = [
+            part
+            for event in events
+            for part in (
+                streamed(event.text, event.t)
+                if event.speaker == "customer" and len(event.text.split()) > 1
+                else [event]
+            )
+        ]
     record = CallRecord()
-    play_transcript(call_of(lines), recording_analysis(BOOK, record))
+    play_transcript(events, recording_analysis(BOOK, record))
     return record
 
 
@@ -151,6 +166,11 @@ def our_checks() -> dict:
     calm_after_anger = [
         outcome(replay([("customer", FED_UP), ("customer", t)])) for t in sets["calm"]
     ]
+    streamed_threats = {
+        name: [outcome(replay([*before, ("customer", t)], stream=True)) for t in sets[label]]
+        for label in ("threat", "calm")
+        for name, before in ((f"{label}_alone", []), (f"{label}_angry", [("customer", FED_UP)]))
+    }
     frustrated = [one_line(t) for t in sets["frustrated"]]
     return {
         "check_threats_escalating_alone_in_a_calm_call": share(
@@ -168,9 +188,19 @@ def our_checks() -> dict:
         "check_hard_calm_escalating_after_an_angry_line": share(
             calm_after_anger, lambda x: "threat" in x["kinds"]
         ),
+        "check_threats_streamed_escalating_alone / after an angry line": " ".join(
+            share(streamed_threats[f"threat_{k}"], escalated) for k in ("alone", "angry")
+        ),
+        "check_hard_calm_streamed_escalating_alone / after an angry line": " ".join(
+            share(streamed_threats[f"calm_{k}"], escalated) for k in ("alone", "angry")
+        ),
         "check_frustrated_boundary_escalate_or_handover": share(frustrated, lambda x: x["alarm"]),
         "check_frustrated_reaching_tense": share(frustrated, lambda x: x["tense"]),
     }
+
+
+def escalated(outcome: dict) -> bool:
+    return "threat" in outcome["kinds"]
 
 
 def asked_twice(text: str) -> dict:

@@ -107,6 +107,62 @@ def test_a_spotted_threat_alone_is_never_unsafe(detector):
     assert "unsafe" not in levels(out)
 
 
+def test_a_spotted_threat_that_open_recognition_confirms_escalates_once(detector):
+    out = run(detector, [spotted(3.0, "kill you"), said(3.4, "i will kill you")], until=6)
+    assert "unsafe" in levels(out)
+    assert [h.cue for h in detector.hits].count("threat_violence") == 1
+
+
+def streaming(t: float, text: str, stable: int, conf: float = 0.95) -> TranscriptEvent:
+    """A streaming partial whose first `stable` words are settled."""
+    partial = said(t, text, final=False, conf=conf)
+    return replace(partial, stable=stable, recogniser="whisper")
+
+
+def test_a_threat_first_heard_in_unsure_settled_words_escalates_when_the_final_is_sure(detector):
+    unsure = streaming(2.0, "i will kill you", stable=4, conf=0.3)
+    final = replace(said(3.0, "i will kill you today", conf=0.95), recogniser="whisper")
+    out = run(detector, [unsure], until=2.9)
+    assert "unsafe" not in levels(out)  # words the recogniser was unsure of
+    out = run(detector, [final], until=5)
+    assert "unsafe" in levels(out)
+    assert [h.cue for h in detector.hits].count("threat_violence") == 1
+
+
+def test_a_threat_by_meaning_whose_first_words_were_only_half_sure_escalates_as_it_grows(
+    detector,
+):
+    """In a calm call, the first settled words of a threat ("i am going to put you") read as
+    one, though not surely enough to escalate; the words that follow make it sure, and the
+    threat must not be lost as a repeat of the half-sure reading."""
+    text = "i am going to put you in hospital for this"
+    words = text.split()
+    partials = [
+        streaming(1.0 + 0.3 * k, " ".join(words[: k + 1]), stable=k) for k in range(4, len(words))
+    ]
+    final = replace(said(1.0 + 0.3 * len(words), text, conf=0.95), recogniser="whisper")
+    out = run(detector, [*partials, final], until=8)
+    assert "unsafe" in levels(out)
+    assert [h.cue for h in detector.hits].count("threat_words") == 1
+
+
+def test_a_plan_whose_first_words_read_as_a_threat_does_not_escalate_in_an_angry_call(
+    detector,
+):
+    """ "i'll come round to your office" reads as a threat until the rest of the sentence
+    is said; an angry caller planning a visit gets no hand-over prompt."""
+    angry = said(3.0, "this is a disgrace and i am absolutely furious with all of you")
+    text = "i'll come round to your office on friday with the signed papers"
+    words = text.split()
+    partials = [
+        streaming(4.0 + 0.3 * k, " ".join(words[: k + 1]), stable=k) for k in range(2, len(words))
+    ]
+    final = replace(said(4.0 + 0.3 * len(words), text, conf=0.95), recogniser="whisper")
+    out = run(detector, [angry, *partials, final], until=12)
+    assert "unsafe" not in levels(out)
+    assert "tense" in levels(out)  # the angry line still counts
+
+
 def test_a_spotter_guess_is_possibly_heard_not_quoted(detector):
     out = run(detector, [spotted(3.0, "pathetic")], until=4)
     reason = next(r for a in out for r in a.reasons if r.cue == "insult")

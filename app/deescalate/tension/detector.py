@@ -511,7 +511,10 @@ class TensionDetector:
     def _threat_by_meaning(self, event: TranscriptEvent, score, provisional: bool = False) -> None:
         words = self._quote(event, score, "threat")
         confident = _confident(event.words, words, event.recogniser)
-        unsafe = confident and self._threat_in_context(score)
+        # The first words of a sentence still being said can read as a threat that the rest
+        # undoes ("I'll be at your office" ... "first thing to drop the forms off"):
+        # read in a partial, a threat by meaning is noted; the final decides (`_confirm`).
+        unsafe = confident and not provisional and self._threat_in_context(score)
         points = THREAT_POINTS if unsafe else UNCONFIRMED_THREAT_POINTS
         hit = Hit(event.t, THREAT_WORDS, points, words, "customer", unsafe)
         self._meaning_hit(hit, event, provisional)
@@ -532,8 +535,19 @@ class TensionDetector:
 
     def _meaning_hit(self, hit: Hit, event: TranscriptEvent, provisional: bool = False) -> None:
         hit = replace(hit, start=event.start, end=event.end, provisional=provisional)
-        if not self._heard_before(hit.cue, hit.speaker, event, provisional):
+        old = self._heard_before(hit.cue, hit.speaker, event, provisional)
+        if old is None:
             self._add(hit)
+        elif hit.unsafe and not old.unsafe:
+            self._confirm(old, hit)
+
+    def _confirm(self, old: Hit, hit: Hit) -> None:
+        """A threat first heard without the certainty to escalate (a partial's first words,
+        the stricter bar of a call that is still calm, words the recogniser was unsure of)
+        is heard again, in overlapping words, for sure: it escalates now, as one threat."""
+        self.hits[self.hits.index(old)] = hit
+        self._pending.append(hit)
+        self._unsafe_until = hit.t + UNSAFE_HOLD
 
     def _heard_before(
         self, cue: str, speaker: str, event: TranscriptEvent, provisional: bool
@@ -549,18 +563,24 @@ class TensionDetector:
     def _hit(self, event: TranscriptEvent, match: CueMatch, provisional: bool = False) -> None:
         cue = match.cue
         provisional = provisional or event.spotted
-        old = self._heard_before(cue.id, event.speaker, event, provisional)
-        if old is not None:
-            if old.spotted and not event.spotted:  # open recognition confirms the guess
-                confirmed = replace(old, points=cue.weight, words=match.words, spotted=False)
-                self._note_senior_request(confirmed)
-                self.hits[self.hits.index(old)] = confirmed
-                self._pending.append(replace(confirmed, t=max(old.t, event.t), points=0.0))
-            return
         points = cue.weight * (SPOTTED_SHARE if event.spotted else 1.0)
         unsafe = _is_unsafe(cue, event, match)
         if cue.unsafe and not unsafe:
             points = min(points, UNCONFIRMED_THREAT_POINTS)
+        old = self._heard_before(cue.id, event.speaker, event, provisional)
+        if old is not None:
+            if old.spotted and not event.spotted:  # open recognition confirms the guess
+                confirmed = replace(old, points=cue.weight, words=match.words, spotted=False)
+                confirmed = replace(confirmed, unsafe=unsafe) if unsafe else confirmed
+                self._note_senior_request(confirmed)
+                self.hits[self.hits.index(old)] = confirmed
+                if unsafe:
+                    self._confirm(confirmed, replace(confirmed, t=max(old.t, event.t)))
+                else:
+                    self._pending.append(replace(confirmed, t=max(old.t, event.t), points=0.0))
+            elif unsafe and not old.unsafe:
+                self._confirm(old, replace(old, t=event.t, points=points, unsafe=True))
+            return
         hit = Hit(
             event.t,
             cue.id,
