@@ -129,19 +129,19 @@ def test_a_threat_first_heard_in_unsure_settled_words_escalates_when_the_final_i
     assert [h.cue for h in detector.hits].count("threat_violence") == 1
 
 
-def test_a_threat_by_meaning_whose_first_words_were_only_half_sure_escalates_as_it_grows(
-    detector,
-):
-    """In a calm call, the first settled words of a threat ("i am going to put you") read as
-    one, though not surely enough to escalate; the words that follow make it sure, and the
-    threat must not be lost as a repeat of the half-sure reading."""
+def test_a_threat_only_the_model_reads_escalates_once_when_its_sentence_ends(detector):
+    """Streamed a settled word at a time, in a call that is still calm: no listed phrase,
+    so the model reads the sentence when the final comes, and escalates it once."""
     text = "i am going to put you in hospital for this"
     words = text.split()
     partials = [
-        streaming(1.0 + 0.3 * k, " ".join(words[: k + 1]), stable=k) for k in range(4, len(words))
+        streaming(1.0 + 0.3 * k, " ".join(words[: k + 1]), stable=k) for k in range(2, len(words))
     ]
-    final = replace(said(1.0 + 0.3 * len(words), text, conf=0.95), recogniser="whisper")
-    out = run(detector, [*partials, final], until=8)
+    end = 1.0 + 0.3 * len(words)
+    final = replace(said(end, text, conf=0.95), recogniser="whisper")
+    out = run(detector, partials, until=end - 0.1)
+    assert "unsafe" not in levels(out)
+    out = run(detector, [final], until=end + 2)
     assert "unsafe" in levels(out)
     assert [h.cue for h in detector.hits].count("threat_words") == 1
 

@@ -368,8 +368,8 @@ class TensionDetector:
             self._customer_words_at = event.t
         # Partial results are revised as the speaker goes on; only finals, the settled
         # words of a streaming partial and the spotter's hits (final by nature) give
-        # evidence. Threats are matched in settled words as soon as they come (the final
-        # finds them again in the same words, and they count once: `_hit`); other cues
+        # evidence. Listed threats are matched in settled words as soon as they come (the
+        # final finds them again in the same words, and they count once: `_hit`); other cues
         # wait for the final, as words later in the sentence can change their meaning
         # ("oh great ... thank you").
         if not event.final:
@@ -413,16 +413,13 @@ class TensionDetector:
             self._add(Hit(event.t, "long_venting", VENT_POINTS, "", "customer"))
 
     def _settled_threats(self, settled: TranscriptEvent) -> None:
-        """Threats in the words a streaming recogniser has settled on act at once."""
-        matches = self.words.match(settled.text, settled.speaker)
-        for match in matches:
+        """Listed threats in the words a streaming recogniser has settled on act at once. A
+        threat only the model reads waits for the final: a sentence's first words can read
+        as one that the rest undoes ("I'll be at your office" ... "first thing to drop the
+        forms off")."""
+        for match in self.words.match(settled.text, settled.speaker):
             if match.cue.unsafe:
                 self._hit(settled, match, provisional=True)
-        if settled.speaker == "customer" and not any(m.cue.unsafe for m in matches):
-            readings = self._readings(settled, self.words.text_score(settled.text))
-            sentence, score = strongest(readings, "threat")
-            if self._sure_threat(score):
-                self._threat_by_meaning(sentence, score, provisional=True)
 
     def _readings(self, event: TranscriptEvent, score: TextScore) -> list[Reading]:
         """The whole utterance's reading, and each sentence's when it has several: a
@@ -508,16 +505,13 @@ class TensionDetector:
         elif self._agent_said_at > kept.t:  # asked again after the agent answered
             self._add(hit)
 
-    def _threat_by_meaning(self, event: TranscriptEvent, score, provisional: bool = False) -> None:
+    def _threat_by_meaning(self, event: TranscriptEvent, score) -> None:
         words = self._quote(event, score, "threat")
         confident = _confident(event.words, words, event.recogniser)
-        # The first words of a sentence still being said can read as a threat that the rest
-        # undoes ("I'll be at your office" ... "first thing to drop the forms off"):
-        # read in a partial, a threat by meaning is noted; the final decides (`_confirm`).
-        unsafe = confident and not provisional and self._threat_in_context(score)
+        unsafe = confident and self._threat_in_context(score)
         points = THREAT_POINTS if unsafe else UNCONFIRMED_THREAT_POINTS
         hit = Hit(event.t, THREAT_WORDS, points, words, "customer", unsafe)
-        self._meaning_hit(hit, event, provisional)
+        self._meaning_hit(hit, event)
 
     def _quote(self, event: TranscriptEvent, score, head: str) -> str:
         """The stretch of the utterance that carried a head: from the first to the last of
@@ -533,18 +527,14 @@ class TensionDetector:
         first, last = min(at), min(max(at), min(at) + 7)
         return " ".join(said[first : last + 1]).strip(",.;:!?")
 
-    def _meaning_hit(self, hit: Hit, event: TranscriptEvent, provisional: bool = False) -> None:
-        hit = replace(hit, start=event.start, end=event.end, provisional=provisional)
-        old = self._heard_before(hit.cue, hit.speaker, event, provisional)
-        if old is None:
-            self._add(hit)
-        elif hit.unsafe and not old.unsafe:
-            self._confirm(old, hit)
+    def _meaning_hit(self, hit: Hit, event: TranscriptEvent) -> None:
+        self._add(replace(hit, start=event.start, end=event.end))
 
     def _confirm(self, old: Hit, hit: Hit) -> None:
-        """A threat first heard without the certainty to escalate (a partial's first words,
-        the stricter bar of a call that is still calm, words the recogniser was unsure of)
-        is heard again, in overlapping words, for sure: it escalates now, as one threat."""
+        """A listed threat first heard without the certainty to escalate (the spotter's
+        guess, settled words the recogniser was unsure of) is heard again, in overlapping
+        words, for sure: it escalates now, as one threat (the record keeps both hearings,
+        with the same start)."""
         self.hits[self.hits.index(old)] = hit
         self._pending.append(hit)
         self._unsafe_until = hit.t + UNSAFE_HOLD
