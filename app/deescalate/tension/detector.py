@@ -559,17 +559,14 @@ class TensionDetector:
             points = min(points, UNCONFIRMED_THREAT_POINTS)
         old = self._heard_before(cue.id, event.speaker, event, provisional)
         if old is not None:
-            if old.spotted and not event.spotted:  # open recognition confirms the guess
-                confirmed = replace(old, points=cue.weight, words=match.words, spotted=False)
-                confirmed = replace(confirmed, unsafe=unsafe) if unsafe else confirmed
-                self._note_senior_request(confirmed)
-                self.hits[self.hits.index(old)] = confirmed
-                if unsafe:
-                    self._confirm(confirmed, replace(confirmed, t=max(old.t, event.t)))
-                else:
-                    self._pending.append(replace(confirmed, t=max(old.t, event.t), points=0.0))
-            elif unsafe and not old.unsafe:
-                self._confirm(old, replace(old, t=event.t, points=points, unsafe=True))
+            heard = replace(old, points=points, words=match.words, spotted=False, unsafe=unsafe)
+            if unsafe and not old.unsafe:
+                self._note_senior_request(heard)
+                self._confirm(old, replace(heard, t=max(old.t, event.t)))
+            elif old.spotted and not event.spotted:  # open recognition confirms the guess
+                self._note_senior_request(heard)
+                self.hits[self.hits.index(old)] = heard
+                self._pending.append(replace(heard, t=max(old.t, event.t), points=0.0))
             return
         hit = Hit(
             event.t,
