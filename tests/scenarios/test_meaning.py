@@ -33,6 +33,12 @@ LOOK_ALIKES = [
 ]
 
 
+def known_miss(line: str, why: str):
+    """A line the product still gets wrong, kept so that the day it is right is noticed
+    (README, "Meaning, through the replay path")."""
+    return pytest.param(line, marks=pytest.mark.xfail(strict=True, reason=f"known miss: {why}"))
+
+
 def replay(tmp_path: Path, *lines: str) -> CallRecord:
     path = tmp_path / "call.txt"
     path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
@@ -81,13 +87,10 @@ def test_the_plainest_threats_escalate_even_in_a_calm_call(tmp_path):
     [
         "im gonna cave your skull in",
         "im going to snap your neck like a twig",
-        pytest.param(
+        known_miss(
             "im gonna bury you in the back garden",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="lost 2026-12-08 with the threat networks: 'in the back garden' reads as "
-                "a gardening plan, just under the sure bar (README, Meaning)",
-            ),
+            "lost 2026-12-08 with the threat networks: 'in the back garden' reads as a "
+            "gardening plan, just under the sure bar",
         ),
         "im gonna break every bone in your body",
     ],
@@ -112,13 +115,10 @@ def test_a_promise_shaped_like_a_threat_still_does_not_escalate_after_an_angry_l
     [
         "right, i'll come down to your shop tomorrow and get it exchanged",
         "im going to go into the branch on the high street and talk to them there",
-        pytest.param(
+        known_miss(
             "i'll come and see you at the counter after my shift",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known miss: after an angry line the threat head reads 'come and see you "
-                "... after my shift' as a threat (README, Meaning)",
-            ),
+            "after an angry line the threat head reads 'come and see you ... after my shift' "
+            "as a threat",
         ),
         "i'm going to knock on the caretaker's door and get the spare key",
     ],
