@@ -217,7 +217,9 @@ def _moments(e: Expectation, record: CallRecord) -> list[tuple[float, str]]:
         return [(s.t, s.id) for s in record.suggestions if s.id == e.name]
     if e.kind == "cue":
         return [
-            (record.heard_at(h), f'{h.cue} "{h.words}"') for h in record.hits if h.cue == e.name
+            (record.heard_at(h), f'{h.cue} "{h.words}"')
+            for h in record.distinct_hits
+            if h.cue == e.name
         ]
     first = next(
         (t for t in record.tensions if RANK[t.level] >= RANK[e.name]),

@@ -202,13 +202,8 @@ def _level_path(record: CallRecord) -> str:
 
 def _by_cue(record: CallRecord) -> dict[str, list]:
     grouped: dict[str, list] = {}
-    seen = set()
-    for hit in record.hits:
+    for hit in record.distinct_hits:
         if hit.cue == "negative_words" and not record.raised_by("negative_words"):
             continue  # heard in nearly every line; named here only when it moved the level
-        said = (hit.cue, hit.speaker, hit.start)
-        if said in seen:
-            continue  # the same words heard again (a guess or unsure words, then for sure)
-        seen.add(said)
         grouped.setdefault(hit.cue, []).append(hit)
     return grouped

@@ -41,6 +41,16 @@ class CallRecord:
         return [e for e in self.events if isinstance(e, kind)]
 
     @property
+    def distinct_hits(self) -> list[Hit]:
+        """Each piece of evidence once: words heard before the final (the spotter's guess,
+        settled words) and heard again in the same stretch count as their last hearing."""
+        last: dict[object, Hit] = {}
+        for hit in self.hits:
+            again = (hit.cue, hit.speaker, hit.start, hit.end) if hit.provisional else id(hit)
+            last[again] = hit
+        return list(last.values())
+
+    @property
     def tensions(self) -> list[TensionEvent]:
         return self.of(TensionEvent)
 

@@ -560,8 +560,7 @@ class TensionDetector:
         old = self._heard_before(cue.id, event.speaker, event, provisional)
         if old is not None:
             heard = replace(old, points=points, words=match.words, spotted=False, unsafe=unsafe)
-            if unsafe and not old.unsafe:
-                self._note_senior_request(heard)
+            if unsafe and not old.unsafe:  # a threat, never a request for someone senior
                 self._confirm(old, replace(heard, t=max(old.t, event.t)))
             elif old.spotted and not event.spotted:  # open recognition confirms the guess
                 self._note_senior_request(heard)
